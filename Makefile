@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: GPL-2.0
+# keyferry: top-level build.  `make` builds the module and the userspace
+# programs; `make check` runs every test (host unit tests, then the VM tests
+# on every kernel of the matrix); `make demo` runs the main job.
+#
+# Sources are found by wildcard: a new file in userspace/lib/, tools/<tool>/,
+# userspace/tests/test_*.c, tools/tests/test_*.c or selftests/test_*.c is
+# built without touching this file.  Generated files live in build/ (and the
+# module's objects next to their sources, as Kbuild wants).
+
+VERSION := 0.1.0
+BUILD := build
+
+# The kernel matrix (selftests/qemu/kernels lists its releases); KDIR defaults
+# to the running kernel's headers when they exist, else the matrix's first.
+MATRIX = $(shell selftests/qemu/kernels)
+KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,/lib/modules/$(firstword $(MATRIX))/build)
+
+# Warnings are errors everywhere (the issue says so for CI; we want it always).
+WERROR ?= 1
+KEYFERRY_DEBUG ?= 0
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wformat=2 -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+PKGS := openssl libnl-genl-3.0 sqlite3 libmicrohttpd libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lkeyutils -lpthread
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -fPIE -I. -Iuserspace/lib -Iuapi \
+	-I$(BUILD)/kselftest -DKEYFERRY_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+USER_LDFLAGS := -pie -Wl,-z,relro,-z,now
+
+# ---- kernel source bits we use but never commit --------------------------
+KSRC_TAR := /usr/src/linux-source-6.1.tar.xz
+KSRC_DIR := linux-source-6.1
+KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
+CHECKPATCH := $(BUILD)/ksrc/scripts/checkpatch.pl
+
+$(KSELFTEST) $(CHECKPATCH):
+	@test -f $(KSRC_TAR) || { echo "$(KSRC_TAR) missing: run tools/install-deps" >&2; exit 1; }
+	@mkdir -p $(BUILD)/ksrc $(BUILD)/kselftest
+	tar -C $(BUILD)/ksrc --strip-components=1 -xJf $(KSRC_TAR) \
+		$(KSRC_DIR)/tools/testing/selftests/kselftest_harness.h \
+		$(KSRC_DIR)/tools/testing/selftests/kselftest.h \
+		$(KSRC_DIR)/scripts/checkpatch.pl $(KSRC_DIR)/scripts/spelling.txt \
+		$(KSRC_DIR)/scripts/const_structs.checkpatch
+	cp $(BUILD)/ksrc/tools/testing/selftests/kselftest_harness.h \
+		$(BUILD)/ksrc/tools/testing/selftests/kselftest.h $(BUILD)/kselftest/
+	@touch $(KSELFTEST) $(CHECKPATCH)
+
+# ---- the module ------------------------------------------------------------
+.PHONY: all module userspace tools check check-host check-vm style sparse \
+	install dkms clean demo bench deps
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KEYFERRY_DEBUG=$(KEYFERRY_DEBUG) \
+		KEYFERRY_WERROR=$(WERROR) modules
+
+# Build the module for one matrix kernel into build/kmod/<release>/.
+# Kbuild builds in the source tree, so each release gets its own copy of it.
+$(BUILD)/kmod/%/keyferry.ko: FORCE
+	@mkdir -p $(@D)
+	@cp -a Kbuild $(@D)/ && rm -rf $(@D)/kmod $(@D)/uapi && cp -a kmod uapi $(@D)/ \
+		&& mkdir -p $(@D)/selftests && cp -a selftests/vectors $(@D)/selftests/ 2>/dev/null; true
+	$(MAKE) -s -C /lib/modules/$*/build M=$(CURDIR)/$(@D) KEYFERRY_DEBUG=1 \
+		KEYFERRY_WERROR=$(WERROR) modules
+FORCE:
+
+# ---- userspace -------------------------------------------------------------
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB := $(BUILD)/libkeyferry.a
+
+HELPER_SRCS := $(wildcard userspace/keyferry/*.c)
+TOOL_DIRS := $(filter-out tools/common tools/tests,$(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
+TOOL_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/common/*.c))
+TOOLS := $(foreach d,$(sort $(TOOL_DIRS)),$(BUILD)/bin/keyferry-$(notdir $(d)))
+PROGRAMS := $(BUILD)/bin/keyferry $(TOOLS)
+
+HOST_TEST_SRCS := $(wildcard userspace/tests/test_*.c tools/tests/test_*.c)
+HOST_TESTS := $(patsubst %.c,$(BUILD)/tests/host/%,$(notdir $(HOST_TEST_SRCS)))
+VM_TEST_SRCS := $(wildcard selftests/test_*.c)
+VM_TESTS := $(patsubst selftests/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
+SELFTEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard selftests/lib/*.c))
+
+userspace: $(PROGRAMS)
+tools: $(TOOLS)
+
+$(BUILD)/obj/%.o: %.c $(KSELFTEST) $(wildcard userspace/lib/*.h uapi/linux/*.h tools/common/*.h selftests/lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+HELPER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(HELPER_SRCS))
+# The helper's own objects, less main.o, are a library for its tests.
+HELPER_LIB_OBJS := $(filter-out %/main.o,$(HELPER_OBJS))
+
+$(BUILD)/bin/keyferry: $(HELPER_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+.SECONDEXPANSION:
+$(BUILD)/bin/keyferry-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/$$*/*.c)) $(TOOL_COMMON_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/host/%: $$(BUILD)/obj/$$(firstword $$(filter %/$$*.c,$(HOST_TEST_SRCS:.c=.o))) $(TOOL_COMMON_OBJS) $(HELPER_LIB_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/vm/%: $(BUILD)/obj/selftests/%.o $(SELFTEST_LIB_OBJS) $(HELPER_LIB_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- tests -----------------------------------------------------------------
+# check: everything, one closing line "N passed, N failed[, N skipped]".
+check: userspace $(HOST_TESTS) $(VM_TESTS)
+	@selftests/run-all --host "$(HOST_TESTS)" --vm "$(VM_TESTS)" --programs "$(PROGRAMS)"
+
+check-host: $(HOST_TESTS) userspace
+	@selftests/run-all --host "$(HOST_TESTS)" --programs "$(PROGRAMS)" --no-vm
+
+check-vm: userspace $(VM_TESTS)
+	@selftests/run-all --vm "$(VM_TESTS)" --programs "$(PROGRAMS)" --no-host
+
+# Build the module for every kernel of the matrix (used by check and style).
+modules-matrix:
+	@for r in $(MATRIX); do $(MAKE) -s $(BUILD)/kmod/$$r/keyferry.ko || exit 1; done
+
+style: $(CHECKPATCH)
+	@$(CHECKPATCH) --no-tree --strict --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE \
+		-f kmod/*.c kmod/*.h uapi/linux/keyferry.h
+
+sparse:
+	@for r in $(MATRIX); do \
+		rm -rf $(BUILD)/sparse/$$r; mkdir -p $(BUILD)/sparse/$$r; \
+		cp -a Kbuild kmod uapi $(BUILD)/sparse/$$r/; \
+		mkdir -p $(BUILD)/sparse/$$r/selftests && cp -a selftests/vectors $(BUILD)/sparse/$$r/selftests/; \
+		$(MAKE) -s -C /lib/modules/$$r/build M=$(CURDIR)/$(BUILD)/sparse/$$r C=2 \
+			KEYFERRY_DEBUG=1 modules 2>&1 | tee $(BUILD)/sparse/$$r.log; \
+		if grep -E 'warning|error' $(BUILD)/sparse/$$r.log; then \
+			echo "sparse: warnings on $$r" >&2; exit 1; fi; \
+	done; echo "sparse: clean on $(MATRIX)"
+
+demo: all
+	@selftests/qemu/demo
+
+bench: userspace
+	@if [ -x tools/bench/run ]; then tools/bench/run; else echo "no benchmark yet"; fi
+
+deps:
+	@tools/install-deps
+
+# ---- install ---------------------------------------------------------------
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include/linux
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 uapi/linux/keyferry.h $(DESTDIR)$(PREFIX)/include/linux/
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR))) 2>/dev/null || true
+
+# Register the source tree with DKMS under /usr/src/keyferry-$(VERSION).
+dkms:
+	rm -rf /usr/src/keyferry-$(VERSION)
+	install -d /usr/src/keyferry-$(VERSION)
+	cp -a Kbuild dkms.conf kmod uapi /usr/src/keyferry-$(VERSION)/
+	mkdir -p /usr/src/keyferry-$(VERSION)/selftests && cp -a selftests/vectors /usr/src/keyferry-$(VERSION)/selftests/
+	dkms add -m keyferry -v $(VERSION)
+	@echo "now: dkms build -m keyferry -v $(VERSION) && dkms install -m keyferry -v $(VERSION)"
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(BUILD)

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version differences, force-included into every file of the module
+ * (see Kbuild), so that the rest of the code is written once, to the 6.1
+ * API.  Everything newer kernels renamed or removed is bridged here.
+ */
+#ifndef _KEYFERRY_COMPAT_H
+#define _KEYFERRY_COMPAT_H
+
+#include <linux/version.h>
+
+/*
+ * 6.1 Debian kernels carry the GENL_MCAST_CAP_* backport; older 6.1 trees
+ * do not.  Without it, joining our events group is not restricted by the
+ * core, so the module would refuse to build rather than leak events.
+ */
+#include <net/genetlink.h>
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "this kernel lacks GENL_MCAST_CAP_NET_ADMIN (multicast group permissions)"
+#endif
+
+/* 6.2 renamed genl_info_dump()/genl_dumpit_info(): the 6.1 name is used. */
+
+#endif /* _KEYFERRY_COMPAT_H */
