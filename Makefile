@@ -13,7 +13,8 @@ BUILD := build
 
 # The kernel matrix (selftests/qemu/kernels lists its releases); KDIR defaults
 # to the running kernel's headers when they exist, else the matrix's first.
-MATRIX = $(shell selftests/qemu/kernels)
+MATRIX = $(shell selftests/qemu/kernels --releases)
+kdir_of = $(shell selftests/qemu/kernels | awk '$$1 == "$(1)" { print $$3 }')
 KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,/lib/modules/$(firstword $(MATRIX))/build)
 
 # Warnings are errors everywhere (the issue says so for CI; we want it always).
@@ -54,6 +55,13 @@ $(KSELFTEST) $(CHECKPATCH):
 	@touch $(KSELFTEST) $(CHECKPATCH)
 
 # ---- the module ------------------------------------------------------------
+# Copy the module's sources (never objects built with other flags) to $(1).
+copy_module_sources = rm -rf $(1)/kmod $(1)/uapi $(1)/selftests && \
+	mkdir -p $(1)/kmod $(1)/uapi/linux $(1)/selftests/vectors && \
+	cp Kbuild $(1)/ && cp kmod/*.c kmod/*.h $(1)/kmod/ && \
+	cp uapi/linux/*.h $(1)/uapi/linux/ && \
+	{ cp selftests/vectors/*.h $(1)/selftests/vectors/ 2>/dev/null || true; }
+
 .PHONY: all module userspace tools check check-host check-vm style sparse \
 	install dkms clean demo bench deps
 
@@ -67,9 +75,8 @@ module:
 # Kbuild builds in the source tree, so each release gets its own copy of it.
 $(BUILD)/kmod/%/keyferry.ko: FORCE
 	@mkdir -p $(@D)
-	@cp -a Kbuild $(@D)/ && rm -rf $(@D)/kmod $(@D)/uapi && cp -a kmod uapi $(@D)/ \
-		&& mkdir -p $(@D)/selftests && cp -a selftests/vectors $(@D)/selftests/ 2>/dev/null; true
-	$(MAKE) -s -C /lib/modules/$*/build M=$(CURDIR)/$(@D) KEYFERRY_DEBUG=1 \
+	@$(call copy_module_sources,$(@D))
+	$(MAKE) -s -C $(call kdir_of,$*) M=$(CURDIR)/$(@D) KEYFERRY_DEBUG=1 \
 		KEYFERRY_WERROR=$(WERROR) modules
 FORCE:
 
@@ -93,9 +100,13 @@ SELFTEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard selftests/lib/*.
 userspace: $(PROGRAMS)
 tools: $(TOOLS)
 
+# The kselftest harness defines functions without prototypes.
+$(BUILD)/obj/selftests/%.o $(BUILD)/obj/userspace/tests/%.o $(BUILD)/obj/tools/tests/%.o: \
+	TEST_CFLAGS := -Wno-missing-prototypes -Wno-sign-compare
+
 $(BUILD)/obj/%.o: %.c $(KSELFTEST) $(wildcard userspace/lib/*.h uapi/linux/*.h tools/common/*.h selftests/lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -c -o $@ $<
+	$(CC) $(USER_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -142,16 +153,16 @@ style: $(CHECKPATCH)
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE \
 		-f kmod/*.c kmod/*.h uapi/linux/keyferry.h
 
-sparse:
-	@for r in $(MATRIX); do \
-		rm -rf $(BUILD)/sparse/$$r; mkdir -p $(BUILD)/sparse/$$r; \
-		cp -a Kbuild kmod uapi $(BUILD)/sparse/$$r/; \
-		mkdir -p $(BUILD)/sparse/$$r/selftests && cp -a selftests/vectors $(BUILD)/sparse/$$r/selftests/; \
-		$(MAKE) -s -C /lib/modules/$$r/build M=$(CURDIR)/$(BUILD)/sparse/$$r C=2 \
-			KEYFERRY_DEBUG=1 modules 2>&1 | tee $(BUILD)/sparse/$$r.log; \
-		if grep -E 'warning|error' $(BUILD)/sparse/$$r.log; then \
-			echo "sparse: warnings on $$r" >&2; exit 1; fi; \
-	done; echo "sparse: clean on $(MATRIX)"
+# sparse (make C=2: every file) with Debian's sparse, for each matrix kernel.
+sparse: $(addprefix sparse-,$(MATRIX))
+sparse-%: FORCE
+	@rm -rf $(BUILD)/sparse/$* && mkdir -p $(BUILD)/sparse/$*
+	@$(call copy_module_sources,$(BUILD)/sparse/$*)
+	@$(MAKE) -s -C $(call kdir_of,$*) M=$(CURDIR)/$(BUILD)/sparse/$* C=2 \
+		KEYFERRY_DEBUG=1 modules >$(BUILD)/sparse/$*.log 2>&1 || \
+		{ cat $(BUILD)/sparse/$*.log >&2; exit 1; }; \
+	if grep -E 'warning|error' $(BUILD)/sparse/$*.log; then \
+		echo "sparse: warnings on $*" >&2; exit 1; fi
 
 demo: all
 	@selftests/qemu/demo
@@ -176,8 +187,8 @@ install: all
 dkms:
 	rm -rf /usr/src/keyferry-$(VERSION)
 	install -d /usr/src/keyferry-$(VERSION)
-	cp -a Kbuild dkms.conf kmod uapi /usr/src/keyferry-$(VERSION)/
-	mkdir -p /usr/src/keyferry-$(VERSION)/selftests && cp -a selftests/vectors /usr/src/keyferry-$(VERSION)/selftests/
+	$(call copy_module_sources,/usr/src/keyferry-$(VERSION))
+	cp dkms.conf /usr/src/keyferry-$(VERSION)/
 	dkms add -m keyferry -v $(VERSION)
 	@echo "now: dkms build -m keyferry -v $(VERSION) && dkms install -m keyferry -v $(VERSION)"
 
