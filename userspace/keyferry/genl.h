@@ -65,6 +65,64 @@ struct kf_module_status {
 
 int kf_genl_get_status(struct kf_genl *g, struct kf_module_status *st);
 
+/* ENTITY_CREATE: make Kei and Kec in the kernel; returns their public halves. */
+int kf_genl_entity_create(struct kf_genl *g, const char *region, const char *name,
+			  const uint8_t (*distributor_keys)[KEYFERRY_KEY_SIZE],
+			  unsigned int n_keys, bool replace,
+			  uint8_t kei_pub[KEYFERRY_KEY_SIZE],
+			  uint8_t kec_pub[KEYFERRY_KEY_SIZE]);
+
+/* TRANSFER_BEGIN: message 1 to relay, and the id to finish it with. */
+struct kf_transfer_begin {
+	uint8_t kind;				/* enum keyferry_transfer_kind */
+	unsigned int n_items;			/* fetch */
+	const char *items[KEYFERRY_MAX_ITEMS];
+	const uint8_t *token;			/* enroll */
+	size_t token_len;
+	const uint8_t *nonce;			/* enroll, KEYFERRY_NONCE_SIZE bytes */
+	const uint8_t *distributor_key;		/* NULL: the first pinned key */
+};
+
+struct kf_message {
+	uint32_t transfer_id;
+	size_t len;
+	uint8_t data[KEYFERRY_MESSAGE_MAX];
+};
+
+int kf_genl_transfer_begin(struct kf_genl *g, const struct kf_transfer_begin *req,
+			   struct kf_message *msg1);
+
+/* What the module installed, as TRANSFER_FINISH and KEY_LIST report it. */
+struct kf_installed_key {
+	int32_t serial;				/* 0 for unwrapping keys */
+	uint8_t type;				/* enum keyferry_key_type */
+	char description[KEYFERRY_DESCRIPTION_MAX + 16];
+	char item[KEYFERRY_NAME_MAX + 1];
+	uint64_t version;
+	uint64_t expiry;			/* unix seconds, 0 = none */
+};
+
+struct kf_installed {
+	unsigned int n;
+	bool enrolled;				/* an enroll transfer succeeded */
+	struct kf_installed_key keys[KEYFERRY_MAX_ITEMS];
+};
+
+/*
+ * TRANSFER_FINISH: hand the distributor's message 2 to the module.
+ * keyring: 0 for the module's keyring, else a serial or KEY_SPEC_* id.
+ */
+int kf_genl_transfer_finish(struct kf_genl *g, uint32_t transfer_id,
+			    const uint8_t *msg2, size_t len, int32_t keyring,
+			    struct kf_installed *out);
+
+/* KEY_LIST dump; calls fn for each key, stops at its negative return. */
+int kf_genl_key_list(struct kf_genl *g,
+		     int (*fn)(const struct kf_installed_key *key, void *arg),
+		     void *arg);
+
+const char *kf_key_type_name(uint8_t type);
+
 const char *kf_entity_state_name(uint8_t state);
 
 #endif /* KEYFERRY_GENL_H */
