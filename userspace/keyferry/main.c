@@ -3,9 +3,11 @@
  * keyferry: the host helper.  An untrusted relay between the kernel's
  * secure processor and the distributor; it never handles a key.
  *
- * Exit codes (stable, for scripts): 0 success, 1 usage error, 2 the module
- * is not loaded, 3 the kernel refused the request, 4 the distributor
- * refused it or could not be reached, 5 local error.
+ * Exit codes (stable, for scripts): 0 success, 1 usage or configuration
+ * error, 2 the module is not loaded, 3 refused (by the module, or by the
+ * distributor in an authenticated reply the module checked), 4 no
+ * repository could be reached or it answered with an HTTP error, 5 local
+ * error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "genl.h"
 #include "keyferry.h"
 #include "cli.h"
+#include "http.h"
 
 static void print_key(const char *label, const uint8_t key[KEYFERRY_KEY_SIZE])
 {
@@ -100,6 +103,10 @@ static const struct kf_command {
 	const char *help;
 } kf_commands[] = {
 	{ "status", cmd_status, "show the module's state and the host's entity" },
+	{ "enroll", kf_cmd_enroll, "make this host's keys and enroll it with a repository" },
+	{ "fetch", kf_cmd_fetch, "fetch items and have the module install their keys" },
+	{ "list", kf_cmd_list, "list the keys the module installed (never their secrets)" },
+	{ "daemon", kf_cmd_daemon, "fetch and renew the configured items, for ever" },
 };
 
 static void usage(FILE *out)
@@ -126,6 +133,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version")) {
 		printf("keyferry %s\n", KEYFERRY_VERSION);
 		return 0;
+	}
+	if (kf_http_global_init()) {
+		fprintf(stderr, "keyferry: cannot initialise libcurl\n");
+		return KF_EXIT_LOCAL;
 	}
 	for (i = 0; i < sizeof(kf_commands) / sizeof(kf_commands[0]); i++)
 		if (!strcmp(argv[1], kf_commands[i].name))
