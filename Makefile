@@ -120,6 +120,9 @@ $(BUILD)/bin/keyferry: $(HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Keep objects make considers intermediate: they are reused across targets.
+.SECONDARY:
+
 .SECONDEXPANSION:
 $(BUILD)/bin/keyferry-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/$$*/*.c)) $(TOOL_COMMON_OBJS) $(LIB)
 	@mkdir -p $(@D)

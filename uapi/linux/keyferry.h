@@ -100,6 +100,7 @@ enum keyferry_cmd {
 	KEYFERRY_CMD_EVENT,
 	__KEYFERRY_CMD_MAX
 };
+
 #define KEYFERRY_CMD_MAX (__KEYFERRY_CMD_MAX - 1)
 
 enum keyferry_attr {
@@ -137,6 +138,7 @@ enum keyferry_attr {
 	KEYFERRY_A_PAD,
 	__KEYFERRY_A_MAX
 };
+
 #define KEYFERRY_A_MAX (__KEYFERRY_A_MAX - 1)
 
 enum keyferry_entity_state {
