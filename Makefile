@@ -128,7 +128,9 @@ $(BUILD)/bin/keyferry-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/$$*/
 	@mkdir -p $(@D)
 	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/host/%: $$(BUILD)/obj/$$(firstword $$(filter %/$$*.c,$(HOST_TEST_SRCS:.c=.o))) $(TOOL_COMMON_OBJS) $(HELPER_LIB_OBJS) $(LIB)
+# A host test's object: the one source among HOST_TEST_SRCS named <test>.c.
+host_test_obj = $(firstword $(foreach s,$(HOST_TEST_SRCS),$(if $(filter $(1).c,$(notdir $(s))),$(BUILD)/obj/$(s:.c=.o))))
+$(BUILD)/tests/host/%: $$(call host_test_obj,$$*) $(TOOL_COMMON_OBJS) $(HELPER_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -46,7 +46,7 @@ static struct nla_policy kf_reply_policy[KEYFERRY_A_MAX + 1] = {
 	[KEYFERRY_A_ERRNO] = { .type = NLA_U32 },
 };
 
-const char *kf_entity_state_name(uint8_t state)
+const char *kf_genl_entity_state_name(uint8_t state)
 {
 	switch (state) {
 	case KEYFERRY_ENTITY_NONE:
@@ -481,6 +481,18 @@ int kf_genl_transfer_finish(struct kf_genl *g, uint32_t transfer_id,
 		return -EMSGSIZE;
 	}
 	return kf_genl_transact(g, msg, kf_finish_reply, out);
+}
+
+void kf_genl_transfer_abandon(struct kf_genl *g, uint32_t transfer_id)
+{
+	static const uint8_t nothing[1];
+	struct kf_installed out;
+	char ext[KF_GENL_EXT_MSG_MAX];
+
+	/* Keep the caller's view of the real error. */
+	memcpy(ext, g->ext_msg, sizeof(ext));
+	kf_genl_transfer_finish(g, transfer_id, nothing, sizeof(nothing), 0, &out);
+	memcpy(g->ext_msg, ext, sizeof(ext));
 }
 
 struct kf_list_ctx {

@@ -116,6 +116,14 @@ int kf_genl_transfer_finish(struct kf_genl *g, uint32_t transfer_id,
 			    const uint8_t *msg2, size_t len, int32_t keyring,
 			    struct kf_installed *out);
 
+/*
+ * Give up a transfer whose reply never came, so it does not hold one of
+ * the module's KEYFERRY_MAX_PENDING slots until it times out: a transfer
+ * is consumed by its first TRANSFER_FINISH, and a one-byte message is
+ * refused (EMSGSIZE) without any other effect.
+ */
+void kf_genl_transfer_abandon(struct kf_genl *g, uint32_t transfer_id);
+
 /* KEY_LIST dump; calls fn for each key, stops at its negative return. */
 int kf_genl_key_list(struct kf_genl *g,
 		     int (*fn)(const struct kf_installed_key *key, void *arg),
@@ -123,6 +131,6 @@ int kf_genl_key_list(struct kf_genl *g,
 
 const char *kf_key_type_name(uint8_t type);
 
-const char *kf_entity_state_name(uint8_t state);
+const char *kf_genl_entity_state_name(uint8_t state);
 
 #endif /* KEYFERRY_GENL_H */

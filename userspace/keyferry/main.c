@@ -41,7 +41,7 @@ static void print_status_json(const struct kf_module_status *st)
 	       "\"pending_transfers\":%u,\"installed_keys\":%u,"
 	       "\"region\":\"%s\",\"entity\":\"%s\",\"kei_pub\":\"%s\",\"kec_pub\":\"%s\"}\n",
 	       st->family_version, st->module_version,
-	       kf_entity_state_name(st->entity_state),
+	       kf_genl_entity_state_name(st->entity_state),
 	       st->enrolled ? "true" : "false", st->pending_transfers,
 	       st->installed_keys, st->region, st->entity_name, kei, kec);
 }
@@ -53,7 +53,7 @@ static void print_status(const struct kf_module_status *st)
 	printf("%-20s %u\n", "family version", st->family_version);
 	printf("%-20s %s\n", "module version", st->module_version);
 	printf("%-20s %s\n", "enrolled", st->enrolled ? "yes" : "no");
-	printf("%-20s %s\n", "entity state", kf_entity_state_name(st->entity_state));
+	printf("%-20s %s\n", "entity state", kf_genl_entity_state_name(st->entity_state));
 	if (st->region[0])
 		printf("%-20s %s\n", "region", st->region);
 	if (st->entity_name[0])

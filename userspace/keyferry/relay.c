@@ -76,8 +76,10 @@ int kf_relay_transfer(struct kf_genl *g, struct kf_relay *relay,
 		goto out;
 	}
 	ret = kf_relay_post(relay, path, msg1->data, msg1->len, KEYFERRY_MESSAGE_MAX, &reply);
-	if (ret)
+	if (ret) {
+		kf_genl_transfer_abandon(g, msg1->transfer_id);
 		goto out;
+	}
 	ret = kf_genl_transfer_finish(g, msg1->transfer_id, reply.body, reply.len,
 				      relay->keyring, out);
 	kf_http_reply_free(&reply);
