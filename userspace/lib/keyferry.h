@@ -55,6 +55,7 @@ int kf_x25519(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
 void kf_kid(const uint8_t pub[KF_KEY_SIZE], uint8_t kid[KF_KID_SIZE]);
 int kf_hkdf_extract(uint8_t prk[32], const uint8_t *salt, size_t salt_len,
 		    const uint8_t *ikm, size_t ikm_len);
+/* out_len 1 to 255 * 32, info_len at most 32768 (OpenSSL's limit). */
 int kf_hkdf_expand(uint8_t *out, size_t out_len, const uint8_t prk[32],
 		   const uint8_t *info, size_t info_len);
 /* ChaCha20-Poly1305, RFC 8439. ct holds pt_len + 16 bytes. */
@@ -85,6 +86,28 @@ int kf_hpke_open(uint8_t *pt, const uint8_t skr[KF_KEY_SIZE],
 		 const uint8_t *aad, size_t aad_len,
 		 const uint8_t *ct, size_t ct_len);
 
+/*
+ * The pieces of the above, exposed for the RFC 9180 test vectors and for
+ * tools: DeriveKeyPair (section 7.1.3), and SetupBaseS / SetupBaseR (5.1.1)
+ * giving the context's key, base_nonce and exporter_secret.  Callers wipe
+ * the context with kf_wipe().  The shared secret itself is never exposed.
+ */
+struct kf_hpke_context {
+	uint8_t key[32];
+	uint8_t base_nonce[12];
+	uint8_t exporter_secret[32];
+};
+
+int kf_hpke_derive_keypair(uint8_t priv[KF_KEY_SIZE], uint8_t pub[KF_KEY_SIZE],
+			   const uint8_t *ikm, size_t ikm_len);
+int kf_hpke_setup_base_s(struct kf_hpke_context *ctx, uint8_t enc[KF_KEY_SIZE],
+			 const uint8_t pkr[KF_KEY_SIZE], const uint8_t *eph_priv,
+			 const uint8_t *info, size_t info_len);
+int kf_hpke_setup_base_r(struct kf_hpke_context *ctx,
+			 const uint8_t skr[KF_KEY_SIZE],
+			 const uint8_t enc[KF_KEY_SIZE],
+			 const uint8_t *info, size_t info_len);
+
 /* ---- TLV (docs/protocol.md section 5) ---------------------------------- */
 
 struct kf_tlv_writer {
@@ -105,6 +128,30 @@ void kf_tlv_put_str(struct kf_tlv_writer *w, uint16_t type, const char *s);
 long kf_tlv_finish(const struct kf_tlv_writer *w);
 
 bool kf_name_valid(const char *s, size_t len, size_t max);
+
+/*
+ * The strict reader.  It enforces the container rules of section 5 that do
+ * not depend on the record types: strictly ascending types, a type repeated
+ * only when its bit is set in `repeatable' (bit t for type t, so repeats are
+ * consecutive by construction), no type 0, no record overrunning the
+ * container and no trailing bytes.  Which types exist, which are required
+ * and their lengths are the caller's to check.  kf_tlv_next() returns 1 with
+ * the next record, 0 at the exact end, -EPROTO when malformed (and keeps
+ * returning it).
+ */
+struct kf_tlv_reader {
+	const uint8_t *buf;
+	size_t len;
+	size_t off;
+	uint32_t last_type;	/* 0 before the first record */
+	uint64_t repeatable;
+	int error;
+};
+
+void kf_tlv_reader_init(struct kf_tlv_reader *r, const uint8_t *buf,
+			size_t len, uint64_t repeatable);
+int kf_tlv_next(struct kf_tlv_reader *r, uint16_t *type, const uint8_t **value,
+		size_t *len);
 
 /* ---- policy (section 6) -------------------------------------------------- */
 
@@ -168,6 +215,11 @@ enum kf_status {
 	KF_STATUS_INTERNAL = 9,
 };
 const char *kf_status_name(uint32_t status);
+/*
+ * The host's errno for a status (section 5.3): 0, a negative errno, or
+ * -EPROTO for an unknown status.
+ */
+int kf_status_errno(uint32_t status);
 
 struct kf_request {
 	uint8_t kind;

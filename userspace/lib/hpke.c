@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * HPKE (RFC 9180), only what keyferry uses: mode_base, DHKEM(X25519,
+ * HKDF-SHA256) 0x0020, HKDF-SHA256 0x0001, ChaCha20Poly1305 0x0003, and a
+ * single Seal/Open at sequence number 0 (the nonce is then base_nonce).
+ * OpenSSL 3.0 has no HPKE API, so this composes its X25519, HKDF and AEAD
+ * exactly as the RFC's pseudocode does; section numbers refer to the RFC.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "keyferry.h"
+
+#define HPKE_NH		32	/* Nh: HKDF-SHA256 output */
+#define HPKE_NSECRET	32	/* Nsecret of DHKEM(X25519) */
+#define HPKE_NK		32	/* Nk of ChaCha20Poly1305 */
+#define HPKE_NN		12	/* Nn */
+#define HPKE_MODE_BASE	0x00
+
+static const uint8_t version_label[7] = "HPKE-v1";
+/* suite_id = "KEM" || I2OSP(kem_id, 2), for the KEM's own derivations */
+static const uint8_t kem_suite[5] = { 'K', 'E', 'M', 0x00, 0x20 };
+/* suite_id = "HPKE" || kem_id || kdf_id || aead_id, for the key schedule */
+static const uint8_t hpke_suite[10] = {
+	'H', 'P', 'K', 'E', 0x00, 0x20, 0x00, 0x01, 0x00, 0x03,
+};
+
+struct bytes {
+	const void *p;
+	size_t n;
+};
+
+/* Concatenate parts into a fresh buffer; the caller clear-frees it. */
+static uint8_t *concat(const struct bytes *parts, size_t count, size_t *len)
+{
+	size_t i, total = 0, off = 0;
+	uint8_t *buf;
+
+	for (i = 0; i < count; i++)
+		total += parts[i].n;
+	buf = OPENSSL_malloc(total ? total : 1);
+	if (!buf)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		if (parts[i].n)
+			memcpy(buf + off, parts[i].p, parts[i].n);
+		off += parts[i].n;
+	}
+	*len = total;
+	return buf;
+}
+
+/* LabeledExtract(salt, label, ikm), section 4 */
+static int labeled_extract(uint8_t prk[HPKE_NH], const uint8_t *suite,
+			   size_t suite_len, const uint8_t *salt,
+			   size_t salt_len, const char *label,
+			   const uint8_t *ikm, size_t ikm_len)
+{
+	struct bytes parts[] = {
+		{ version_label, sizeof(version_label) },
+		{ suite, suite_len },
+		{ label, strlen(label) },
+		{ ikm, ikm_len },
+	};
+	size_t len;
+	uint8_t *labeled_ikm = concat(parts, 4, &len);
+	int ret;
+
+	if (!labeled_ikm)
+		return -ENOMEM;
+	ret = kf_hkdf_extract(prk, salt, salt_len, labeled_ikm, len);
+	OPENSSL_clear_free(labeled_ikm, len);
+	return ret;
+}
+
+/* LabeledExpand(prk, label, info, L), section 4 */
+static int labeled_expand(uint8_t *out, size_t out_len, const uint8_t *suite,
+			  size_t suite_len, const uint8_t prk[HPKE_NH],
+			  const char *label, const uint8_t *info,
+			  size_t info_len)
+{
+	uint8_t l2[2] = { (uint8_t)(out_len >> 8), (uint8_t)out_len };
+	struct bytes parts[] = {
+		{ l2, 2 },
+		{ version_label, sizeof(version_label) },
+		{ suite, suite_len },
+		{ label, strlen(label) },
+		{ info, info_len },
+	};
+	size_t len;
+	uint8_t *labeled_info = concat(parts, 5, &len);
+	int ret;
+
+	if (!labeled_info)
+		return -ENOMEM;
+	ret = kf_hkdf_expand(out, out_len, prk, labeled_info, len);
+	OPENSSL_clear_free(labeled_info, len);
+	return ret;
+}
+
+/* DeriveKeyPair(ikm) for X25519, section 7.1.3 */
+int kf_hpke_derive_keypair(uint8_t priv[KF_KEY_SIZE], uint8_t pub[KF_KEY_SIZE],
+			   const uint8_t *ikm, size_t ikm_len)
+{
+	uint8_t dkp_prk[HPKE_NH];
+	int ret;
+
+	if (!priv || !pub || (!ikm && ikm_len))
+		return -EINVAL;
+	ret = labeled_extract(dkp_prk, kem_suite, sizeof(kem_suite), NULL, 0,
+			      "dkp_prk", ikm, ikm_len);
+	if (!ret)
+		ret = labeled_expand(priv, KF_KEY_SIZE, kem_suite,
+				     sizeof(kem_suite), dkp_prk, "sk", NULL, 0);
+	if (!ret)
+		ret = kf_x25519_public(priv, pub);
+	if (ret)
+		kf_wipe(priv, KF_KEY_SIZE);
+	kf_wipe(dkp_prk, sizeof(dkp_prk));
+	return ret;
+}
+
+/*
+ * ExtractAndExpand(dh, kem_context) with kem_context = enc || pkRm,
+ * section 4.1.
+ */
+static int extract_and_expand(uint8_t shared[HPKE_NSECRET],
+			      const uint8_t dh[KF_KEY_SIZE],
+			      const uint8_t enc[KF_KEY_SIZE],
+			      const uint8_t pkr[KF_KEY_SIZE])
+{
+	uint8_t eae_prk[HPKE_NH], kem_context[2 * KF_KEY_SIZE];
+	int ret;
+
+	memcpy(kem_context, enc, KF_KEY_SIZE);
+	memcpy(kem_context + KF_KEY_SIZE, pkr, KF_KEY_SIZE);
+	ret = labeled_extract(eae_prk, kem_suite, sizeof(kem_suite), NULL, 0,
+			      "eae_prk", dh, KF_KEY_SIZE);
+	if (!ret)
+		ret = labeled_expand(shared, HPKE_NSECRET, kem_suite,
+				     sizeof(kem_suite), eae_prk,
+				     "shared_secret", kem_context,
+				     sizeof(kem_context));
+	kf_wipe(eae_prk, sizeof(eae_prk));
+	return ret;
+}
+
+/* Encap(pkR), section 4.1, with an optional fixed ephemeral for vectors */
+static int encap(uint8_t shared[HPKE_NSECRET], uint8_t enc[KF_KEY_SIZE],
+		 const uint8_t pkr[KF_KEY_SIZE], const uint8_t *eph_priv)
+{
+	uint8_t ske[KF_KEY_SIZE], dh[KF_KEY_SIZE];
+	int ret;
+
+	if (eph_priv) {
+		memcpy(ske, eph_priv, KF_KEY_SIZE);
+		ret = kf_x25519_public(ske, enc);
+	} else {
+		ret = kf_x25519_keygen(ske, enc);
+	}
+	if (ret)
+		goto out;
+	ret = kf_x25519(dh, ske, pkr);
+	if (ret == -EBADMSG)
+		ret = -EINVAL;	/* the recipient key we were given is bad */
+	if (!ret)
+		ret = extract_and_expand(shared, dh, enc, pkr);
+out:
+	kf_wipe(ske, sizeof(ske));
+	kf_wipe(dh, sizeof(dh));
+	return ret;
+}
+
+/* Decap(enc, skR), section 4.1; -EBADMSG for a low-order enc */
+static int decap(uint8_t shared[HPKE_NSECRET], const uint8_t enc[KF_KEY_SIZE],
+		 const uint8_t skr[KF_KEY_SIZE])
+{
+	uint8_t pkr[KF_KEY_SIZE], dh[KF_KEY_SIZE];
+	int ret;
+
+	ret = kf_x25519(dh, skr, enc);
+	if (!ret)
+		ret = kf_x25519_public(skr, pkr);
+	if (!ret)
+		ret = extract_and_expand(shared, dh, enc, pkr);
+	kf_wipe(dh, sizeof(dh));
+	return ret;
+}
+
+/* KeySchedule(mode_base, shared_secret, info, "", ""), section 5.1 */
+static int key_schedule(struct kf_hpke_context *ctx,
+			const uint8_t shared[HPKE_NSECRET],
+			const uint8_t *info, size_t info_len)
+{
+	uint8_t context[1 + 2 * HPKE_NH], secret[HPKE_NH];
+	int ret;
+
+	context[0] = HPKE_MODE_BASE;
+	ret = labeled_extract(context + 1, hpke_suite, sizeof(hpke_suite),
+			      NULL, 0, "psk_id_hash", NULL, 0);
+	if (!ret)
+		ret = labeled_extract(context + 1 + HPKE_NH, hpke_suite,
+				      sizeof(hpke_suite), NULL, 0, "info_hash",
+				      info, info_len);
+	if (!ret)	/* the "salt" is shared_secret, the ikm the empty psk */
+		ret = labeled_extract(secret, hpke_suite, sizeof(hpke_suite),
+				      shared, HPKE_NSECRET, "secret", NULL, 0);
+	if (!ret)
+		ret = labeled_expand(ctx->key, HPKE_NK, hpke_suite,
+				     sizeof(hpke_suite), secret, "key",
+				     context, sizeof(context));
+	if (!ret)
+		ret = labeled_expand(ctx->base_nonce, HPKE_NN, hpke_suite,
+				     sizeof(hpke_suite), secret, "base_nonce",
+				     context, sizeof(context));
+	if (!ret)
+		ret = labeled_expand(ctx->exporter_secret, HPKE_NH, hpke_suite,
+				     sizeof(hpke_suite), secret, "exp",
+				     context, sizeof(context));
+	if (ret)
+		kf_wipe(ctx, sizeof(*ctx));
+	kf_wipe(secret, sizeof(secret));
+	return ret;
+}
+
+int kf_hpke_setup_base_s(struct kf_hpke_context *ctx, uint8_t enc[KF_KEY_SIZE],
+			 const uint8_t pkr[KF_KEY_SIZE], const uint8_t *eph_priv,
+			 const uint8_t *info, size_t info_len)
+{
+	uint8_t shared[HPKE_NSECRET];
+	int ret;
+
+	if (!ctx || !enc || !pkr || (!info && info_len))
+		return -EINVAL;
+	ret = encap(shared, enc, pkr, eph_priv);
+	if (!ret)
+		ret = key_schedule(ctx, shared, info, info_len);
+	kf_wipe(shared, sizeof(shared));
+	return ret;
+}
+
+int kf_hpke_setup_base_r(struct kf_hpke_context *ctx,
+			 const uint8_t skr[KF_KEY_SIZE],
+			 const uint8_t enc[KF_KEY_SIZE],
+			 const uint8_t *info, size_t info_len)
+{
+	uint8_t shared[HPKE_NSECRET];
+	int ret;
+
+	if (!ctx || !skr || !enc || (!info && info_len))
+		return -EINVAL;
+	ret = decap(shared, enc, skr);
+	if (!ret)
+		ret = key_schedule(ctx, shared, info, info_len);
+	kf_wipe(shared, sizeof(shared));
+	return ret;
+}
+
+/* SealBase at sequence 0: nonce = base_nonce xor I2OSP(0, Nn) = base_nonce */
+int kf_hpke_seal(uint8_t enc[KF_KEY_SIZE], uint8_t *ct,
+		 const uint8_t pkr[KF_KEY_SIZE], const uint8_t *eph_priv,
+		 const uint8_t *info, size_t info_len,
+		 const uint8_t *aad, size_t aad_len,
+		 const uint8_t *pt, size_t pt_len)
+{
+	struct kf_hpke_context ctx;
+	int ret;
+
+	ret = kf_hpke_setup_base_s(&ctx, enc, pkr, eph_priv, info, info_len);
+	if (ret)
+		return ret;
+	ret = kf_aead_seal(ct, ctx.key, ctx.base_nonce, aad, aad_len, pt,
+			   pt_len);
+	kf_wipe(&ctx, sizeof(ctx));
+	return ret;
+}
+
+int kf_hpke_open(uint8_t *pt, const uint8_t skr[KF_KEY_SIZE],
+		 const uint8_t enc[KF_KEY_SIZE],
+		 const uint8_t *info, size_t info_len,
+		 const uint8_t *aad, size_t aad_len,
+		 const uint8_t *ct, size_t ct_len)
+{
+	struct kf_hpke_context ctx;
+	int ret;
+
+	ret = kf_hpke_setup_base_r(&ctx, skr, enc, info, info_len);
+	if (ret)
+		return ret;
+	ret = kf_aead_open(pt, ctx.key, ctx.base_nonce, aad, aad_len, ct,
+			   ct_len);
+	kf_wipe(&ctx, sizeof(ctx));
+	return ret;
+}
