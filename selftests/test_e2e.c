@@ -178,7 +178,7 @@ TEST_F(e2e, dm_crypt_opens_with_the_delivered_key)
 	ASSERT_EQ(0, seal_and_store("disk-data", "logon", 64, ""));
 	RUN_OK(out, "keyferry fetch --repository " URL " --keyring session disk-data 2>&1");
 	/* Write through a mapping that names the delivered key... */
-	RUN_OK(out, "modprobe dm-crypt && modprobe loop && dd if=/dev/zero of=" DIR "/disk"
+	RUN_OK(out, "(modprobe dm-crypt; modprobe loop) 2>/dev/null; dd if=/dev/zero of=" DIR "/disk"
 	       " bs=1M count=8 2>/dev/null && losetup /dev/loop0 " DIR "/disk &&"
 	       " echo '0 16384 crypt aes-xts-plain64 :64:logon:keyferry:disk-data 0 /dev/loop0 0'"
 	       " | dmsetup create kf-named && head -c 65536 /dev/urandom > " DIR "/plain &&"
@@ -220,7 +220,7 @@ TEST_F(e2e, fscrypt_unlocks_and_locks_a_directory)
 	ASSERT_NE(NULL, strstr(out, "fscrypt-provisioning keyferry:home"));
 	serial = atoi(out);
 	ASSERT_LT(0, serial);
-	RUN_OK(out, "modprobe loop; mkdir -p /mnt/e2e && mkfs.ext4 -q -O encrypt " DIR
+	RUN_OK(out, "modprobe loop 2>/dev/null; mkdir -p /mnt/e2e && mkfs.ext4 -q -O encrypt " DIR
 	       "/fs.img 32M && losetup /dev/loop1 " DIR "/fs.img && mount -t ext4 /dev/loop1"
 	       " /mnt/e2e && mkdir /mnt/e2e/vault 2>&1");
 	ASSERT_EQ(0, kf_fscrypt_add_key_by_serial("/mnt/e2e", serial, id));
@@ -297,6 +297,110 @@ TEST_F(e2e, repository_down_is_a_clear_error_and_the_daemon_recovers)
 	kf_vm_run(NULL, 0, "kill $(cat " DIR "/daemon.pid)");
 	TH_LOG("daemon log: %s", out);
 	EXPECT_NE(NULL, strstr(out, "installed disk-root"));
+}
+
+/*
+ * Count occurrences of needle in the readable memory of process pid, by
+ * reading /proc/pid/maps and /proc/pid/mem (root may, with ptrace rights).
+ */
+static int scan_process(pid_t pid, const uint8_t *needle, size_t n)
+{
+	char path[64], line[512];
+	int hits = 0, fd;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY);
+	if (!maps || fd < 0)
+		return -1;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		char perms[8];
+		uint8_t *buf;
+		ssize_t got;
+
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 || perms[0] != 'r' ||
+		    strstr(line, "[vvar]") || end - start > (64ul << 20))
+			continue;
+		buf = malloc(end - start);
+		if (!buf)
+			continue;
+		got = pread(fd, buf, end - start, (off_t)start);
+		for (ssize_t i = 0; got > 0 && i + (ssize_t)n <= got; i++)
+			if (!memcmp(buf + i, needle, n))
+				hits++;
+		free(buf);
+	}
+	fclose(maps);
+	close(fd);
+	return hits;
+}
+
+/* Count occurrences of needle in a file. */
+static int scan_file(const char *path, const uint8_t *needle, size_t n)
+{
+	static uint8_t buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t got, i;
+	int hits = 0;
+
+	if (!f)
+		return 0;
+	got = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (i = 0; i + n <= got; i++)
+		if (!memcmp(buf + i, needle, n))
+			hits++;
+	return hits;
+}
+
+TEST_F(e2e, helper_memory_logs_and_files_hold_no_key)
+{
+	uint8_t key[64], hex[129];
+	char out[8192];
+	pid_t daemon;
+	FILE *f;
+	int i;
+
+	ASSERT_EQ(0, seal_and_store("disk-root", "logon", 64, ""));
+	f = fopen(DIR "/disk-root.clear", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(64, fread(key, 1, sizeof(key), f));
+	fclose(f);
+	for (i = 0; i < 64; i++)
+		sprintf((char *)hex + 2 * i, "%02x", key[i]);
+	/* The checks see a key where there is one: the owner's copy, this process. */
+	ASSERT_EQ(1, scan_file(DIR "/disk-root.clear", key, 16));
+	ASSERT_LT(0, scan_process(getpid(), key, 16));
+
+	RUN_OK(out, "printf 'repository = " URL "\nitem = disk-root\nkeyring = user\n' > "
+	       DIR "/kf.conf && (keyferry daemon --config " DIR "/kf.conf > " DIR
+	       "/daemon.log 2>&1 & echo $! > " DIR "/daemon.pid)");
+	for (i = 0; i < 40; i++) {
+		kf_vm_run(out, sizeof(out), "cat " DIR "/daemon.log");
+		if (strstr(out, "installed disk-root"))
+			break;
+		usleep(250 * 1000);
+	}
+	ASSERT_NE(NULL, strstr(out, "installed disk-root"));
+	RUN_OK(out, "cat " DIR "/daemon.pid");
+	daemon = atoi(out);
+	ASSERT_LT(0, daemon);
+	/* Any 16 bytes of the key, raw or in hex, anywhere in the helper. */
+	for (i = 0; i + 16 <= 64; i += 16) {
+		EXPECT_EQ(0, scan_process(daemon, key + i, 16));
+		EXPECT_EQ(0, scan_process(daemon, hex + 2 * i, 32));
+		EXPECT_EQ(0, scan_file(DIR "/daemon.log", key + i, 16));
+		EXPECT_EQ(0, scan_file(DIR "/daemon.log", hex + 2 * i, 32));
+		EXPECT_EQ(0, scan_file(DIR "/repo.log", key + i, 16));
+		EXPECT_EQ(0, scan_file(DIR "/r.db", key + i, 16));
+		EXPECT_EQ(0, scan_file(DIR "/r.db-wal", key + i, 16));
+	}
+	kill(daemon, SIGTERM);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(hex, sizeof(hex));
 }
 
 /* What the module has installed so far. */
