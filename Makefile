@@ -183,9 +183,17 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include/linux
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include/linux \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)/etc/systemd/system \
+		$(DESTDIR)/etc/modules-load.d $(DESTDIR)/etc/keyferry
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 uapi/linux/keyferry.h $(DESTDIR)$(PREFIX)/include/linux/
+	install -m 0644 userspace/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 userspace/systemd/*.service $(DESTDIR)/etc/systemd/system/
+	install -m 0644 userspace/systemd/keyferry-modules-load.conf \
+		$(DESTDIR)/etc/modules-load.d/keyferry.conf
+	test -e $(DESTDIR)/etc/keyferry/keyferry.conf || \
+		install -m 0644 userspace/keyferry.conf.example $(DESTDIR)/etc/keyferry/keyferry.conf
 	depmod -a $(notdir $(patsubst %/build,%,$(KDIR))) 2>/dev/null || true
 
 # Register the source tree with DKMS under /usr/src/keyferry-$(VERSION).
