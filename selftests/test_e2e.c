@@ -171,7 +171,7 @@ TEST_F(e2e, fetch_installs_a_logon_key_userspace_cannot_read)
 	EXPECT_NE(NULL, strstr(out, "logon keyferry:disk-root item=disk-root"));
 }
 
-TEST_F(e2e, dm_crypt_opens_with_the_delivered_key)
+TEST_F_TIMEOUT(e2e, dm_crypt_opens_with_the_delivered_key, 600)
 {
 	char out[8192];
 
@@ -193,6 +193,16 @@ TEST_F(e2e, dm_crypt_opens_with_the_delivered_key)
 	       " && cmp -n 65536 " DIR "/plain /dev/mapper/kf-clear && dmsetup remove kf-clear 2>&1");
 }
 
+static int create_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 static int add_owner_copy(const char *mnt, const char *path,
 			  uint8_t id[FSCRYPT_KEY_IDENTIFIER_SIZE])
 {
@@ -209,7 +219,7 @@ static int add_owner_copy(const char *mnt, const char *path,
 	return ret;
 }
 
-TEST_F(e2e, fscrypt_unlocks_and_locks_a_directory)
+TEST_F_TIMEOUT(e2e, fscrypt_unlocks_and_locks_a_directory, 600)
 {
 	uint8_t id[FSCRYPT_KEY_IDENTIFIER_SIZE], id2[FSCRYPT_KEY_IDENTIFIER_SIZE];
 	char out[4096];
@@ -225,6 +235,9 @@ TEST_F(e2e, fscrypt_unlocks_and_locks_a_directory)
 	       " /mnt/e2e && mkdir /mnt/e2e/vault 2>&1");
 	ASSERT_EQ(0, kf_fscrypt_add_key_by_serial("/mnt/e2e", serial, id));
 	ASSERT_EQ(0, kf_fscrypt_set_policy("/mnt/e2e/vault", id));
+	/* The debug kernel has no cts(cbc(aes)), which fscrypt's names need. */
+	if (create_file("/mnt/e2e/vault/plan.txt") == -ENOPKG)
+		SKIP(return, "this kernel lacks the ciphers fscrypt needs (ENOPKG)");
 	RUN_OK(out, "echo 'the secret plan' > /mnt/e2e/vault/plan.txt && sync && cat /mnt/e2e/vault/plan.txt");
 	EXPECT_STREQ("the secret plan\n", out);
 	/* Removing the key locks the directory: names and contents are gone. */
@@ -252,7 +265,7 @@ TEST_F(e2e, revoked_host_is_refused)
 	EXPECT_NE(NULL, strstr(out, "revoked"));
 }
 
-TEST_F(e2e, expired_key_leaves_the_keyring)
+TEST_F_TIMEOUT(e2e, expired_key_leaves_the_keyring, 600)
 {
 	char out[4096];
 
@@ -266,7 +279,7 @@ TEST_F(e2e, expired_key_leaves_the_keyring)
 	EXPECT_EQ(NULL, strstr(out, "keyferry:short"));
 }
 
-TEST_F(e2e, repository_down_is_a_clear_error_and_the_daemon_recovers)
+TEST_F_TIMEOUT(e2e, repository_down_is_a_clear_error_and_the_daemon_recovers, 600)
 {
 	char out[8192];
 	int i;
@@ -356,7 +369,7 @@ static int scan_file(const char *path, const uint8_t *needle, size_t n)
 	return hits;
 }
 
-TEST_F(e2e, helper_memory_logs_and_files_hold_no_key)
+TEST_F_TIMEOUT(e2e, helper_memory_logs_and_files_hold_no_key, 600)
 {
 	uint8_t key[64], hex[129];
 	char out[8192];
@@ -417,7 +430,7 @@ static unsigned int installed(struct kf_genl *g)
  * cannot open it, or its reply no longer matches the transfer.  Message 2
  * altered: the module's checks refuse it.
  */
-TEST_F(e2e, man_in_the_middle_altering_any_byte_installs_nothing)
+TEST_F_TIMEOUT(e2e, man_in_the_middle_altering_any_byte_installs_nothing, 600)
 {
 	struct kf_transfer_begin begin = {
 		.kind = KEYFERRY_TRANSFER_FETCH, .n_items = 1, .items = { "disk-root" },
