@@ -124,7 +124,10 @@ $(BUILD)/bin/keyferry: $(HELPER_OBJS) $(LIB)
 .SECONDARY:
 
 .SECONDEXPANSION:
-$(BUILD)/bin/keyferry-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/$$*/*.c)) $(TOOL_COMMON_OBJS) $(LIB)
+# A tool's own objects ('%' inside a pattern rule's prerequisites would be
+# the stem, hence the function).
+tool_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c))
+$(BUILD)/bin/keyferry-%: $$(call tool_objs,$$*) $(TOOL_COMMON_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(USER_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

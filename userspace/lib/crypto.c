@@ -86,8 +86,35 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-int kf_x25519(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
-	      const uint8_t peer_pub[KF_KEY_SIZE])
+/*
+ * Our key as OpenSSL wants it.  Given the public half too, OpenSSL takes
+ * it as it is; given only the private half, it computes the public half,
+ * a scalar multiplication as costly as the DH itself.
+ */
+static EVP_PKEY *x25519_key(const uint8_t priv[KF_KEY_SIZE], const uint8_t *pub)
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	if (!pub)
+		return EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv,
+						    KF_KEY_SIZE);
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
+						      (void *)priv, KF_KEY_SIZE);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+						      (void *)pub, KF_KEY_SIZE);
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+int kf_x25519_with_public(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
+			  const uint8_t *pub, const uint8_t peer_pub[KF_KEY_SIZE])
 {
 	EVP_PKEY *key = NULL, *peer = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
@@ -96,8 +123,7 @@ int kf_x25519(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
 
 	if (!out || !priv || !peer_pub)
 		return -EINVAL;
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv,
-					   KF_KEY_SIZE);
+	key = x25519_key(priv, pub);
 	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer_pub,
 					   KF_KEY_SIZE);
 	if (!key || !peer)
@@ -120,8 +146,14 @@ out:
 		kf_wipe(out, KF_KEY_SIZE);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
-	EVP_PKEY_free(key);
+	EVP_PKEY_free(key);	/* clears the private key it copied */
 	return ret;
+}
+
+int kf_x25519(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
+	      const uint8_t peer_pub[KF_KEY_SIZE])
+{
+	return kf_x25519_with_public(out, priv, NULL, peer_pub);
 }
 
 void kf_kid(const uint8_t pub[KF_KEY_SIZE], uint8_t kid[KF_KID_SIZE])

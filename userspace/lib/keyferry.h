@@ -51,6 +51,9 @@ int kf_x25519_public(const uint8_t priv[KF_KEY_SIZE], uint8_t pub[KF_KEY_SIZE]);
 /* -EBADMSG when the result is all zero (low-order peer point). */
 int kf_x25519(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
 	      const uint8_t peer_pub[KF_KEY_SIZE]);
+/* The same, when the caller knows priv's public half: saves a scalar multiplication. */
+int kf_x25519_with_public(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
+			  const uint8_t *pub, const uint8_t peer_pub[KF_KEY_SIZE]);
 /* kid(pub) = SHA-256(pub)[0..8] */
 void kf_kid(const uint8_t pub[KF_KEY_SIZE], uint8_t kid[KF_KID_SIZE]);
 int kf_hkdf_extract(uint8_t prk[32], const uint8_t *salt, size_t salt_len,
@@ -303,6 +306,13 @@ int kf_noise_responder_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
 			     uint8_t initiator_static[KF_KEY_SIZE],
 			     const uint8_t s_priv[KF_KEY_SIZE],
 			     const uint8_t *msg, size_t len);
+/* The same with the static key's public half given (no recomputation). */
+int kf_noise_responder_read1_keypair(struct kf_noise *st, uint8_t *payload,
+				     size_t cap, size_t *payload_len,
+				     uint8_t initiator_static[KF_KEY_SIZE],
+				     const uint8_t s_priv[KF_KEY_SIZE],
+				     const uint8_t s_pub[KF_KEY_SIZE],
+				     const uint8_t *msg, size_t len);
 int kf_noise_responder_write2(struct kf_noise *st, uint8_t *msg, size_t cap,
 			      size_t *len, const uint8_t *eph_priv,
 			      const uint8_t *payload, size_t payload_len);

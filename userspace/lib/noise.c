@@ -98,13 +98,14 @@ static int mix_key(struct kf_noise *st, const uint8_t ikm[KF_KEY_SIZE])
 }
 
 /* MixKey(DH(priv, pub)); -EBADMSG for a low-order pub */
+/* MixKey(DH(ours, theirs)); our public half is known, so pass it on. */
 static int mix_dh(struct kf_noise *st, const uint8_t priv[KF_KEY_SIZE],
-		  const uint8_t pub[KF_KEY_SIZE])
+		  const uint8_t our_pub[KF_KEY_SIZE], const uint8_t pub[KF_KEY_SIZE])
 {
 	uint8_t dh[KF_KEY_SIZE];
 	int ret;
 
-	ret = kf_x25519(dh, priv, pub);
+	ret = kf_x25519_with_public(dh, priv, our_pub, pub);
 	if (!ret)
 		ret = mix_key(st, dh);
 	kf_wipe(dh, sizeof(dh));
@@ -218,13 +219,13 @@ int kf_noise_raw_write1(struct kf_noise *st, uint8_t *out, size_t cap,
 	memcpy(p, st->e_pub, KF_KEY_SIZE);				/* e */
 	ret = mix_hash(st, st->e_pub, KF_KEY_SIZE);
 	if (!ret)
-		ret = mix_dh(st, st->e_priv, st->rs);			/* es */
+		ret = mix_dh(st, st->e_priv, st->e_pub, st->rs);			/* es */
 	p += KF_KEY_SIZE;
 	if (!ret)
 		ret = encrypt_and_hash(st, p, st->s_pub, KF_KEY_SIZE);	/* s */
 	p += KF_KEY_SIZE + KF_TAG_SIZE;
 	if (!ret)
-		ret = mix_dh(st, st->s_priv, st->rs);			/* ss */
+		ret = mix_dh(st, st->s_priv, st->s_pub, st->rs);			/* ss */
 	if (!ret)
 		ret = encrypt_and_hash(st, p, payload, payload_len);
 	if (ret)
@@ -237,10 +238,25 @@ fail:
 	return ret;
 }
 
+static int raw_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
+		     size_t *payload_len, const uint8_t *prologue,
+		     size_t prologue_len, const uint8_t s_priv[KF_KEY_SIZE],
+		     const uint8_t *s_pub, const uint8_t *in, size_t len);
+
 int kf_noise_raw_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
 		       size_t *payload_len, const uint8_t *prologue,
 		       size_t prologue_len, const uint8_t s_priv[KF_KEY_SIZE],
 		       const uint8_t *in, size_t len)
+{
+	return raw_read1(st, payload, cap, payload_len, prologue, prologue_len,
+			 s_priv, NULL, in, len);
+}
+
+/* s_pub NULL: computed from s_priv. */
+static int raw_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
+		     size_t *payload_len, const uint8_t *prologue,
+		     size_t prologue_len, const uint8_t s_priv[KF_KEY_SIZE],
+		     const uint8_t *s_pub, const uint8_t *in, size_t len)
 {
 	const uint8_t *p = in;
 	uint8_t pub[KF_KEY_SIZE];
@@ -256,7 +272,12 @@ int kf_noise_raw_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
 	n = len - RAW1_MIN;
 	if ((!payload && n) || cap < n)
 		goto fail;
-	ret = kf_x25519_public(s_priv, pub);
+	if (s_pub) {
+		memcpy(pub, s_pub, KF_KEY_SIZE);
+		ret = 0;
+	} else {
+		ret = kf_x25519_public(s_priv, pub);
+	}
 	if (!ret)	/* the pre-message "<- s" is our own static key */
 		ret = handshake_init(st, prologue, prologue_len, pub);
 	if (ret)
@@ -266,14 +287,14 @@ int kf_noise_raw_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
 	memcpy(st->re, p, KF_KEY_SIZE);					/* e */
 	ret = mix_hash(st, st->re, KF_KEY_SIZE);
 	if (!ret)
-		ret = mix_dh(st, st->s_priv, st->re);			/* es */
+		ret = mix_dh(st, st->s_priv, st->s_pub, st->re);			/* es */
 	p += KF_KEY_SIZE;
 	if (!ret)
 		ret = decrypt_and_hash(st, st->rs, p,
 				       KF_KEY_SIZE + KF_TAG_SIZE);	/* s */
 	p += KF_KEY_SIZE + KF_TAG_SIZE;
 	if (!ret)
-		ret = mix_dh(st, st->s_priv, st->rs);			/* ss */
+		ret = mix_dh(st, st->s_priv, st->s_pub, st->rs);			/* ss */
 	if (!ret)
 		ret = decrypt_and_hash(st, payload, p, n + KF_TAG_SIZE);
 	if (ret)
@@ -311,9 +332,9 @@ int kf_noise_raw_write2(struct kf_noise *st, uint8_t *out, size_t cap,
 	memcpy(out, st->e_pub, KF_KEY_SIZE);				/* e */
 	ret = mix_hash(st, st->e_pub, KF_KEY_SIZE);
 	if (!ret)
-		ret = mix_dh(st, st->e_priv, st->re);			/* ee */
+		ret = mix_dh(st, st->e_priv, st->e_pub, st->re);			/* ee */
 	if (!ret)
-		ret = mix_dh(st, st->e_priv, st->rs);			/* se */
+		ret = mix_dh(st, st->e_priv, st->e_pub, st->rs);			/* se */
 	if (!ret)
 		ret = encrypt_and_hash(st, out + KF_KEY_SIZE, payload,
 				       payload_len);
@@ -349,9 +370,9 @@ int kf_noise_raw_read2(struct kf_noise *st, uint8_t *payload, size_t cap,
 	memcpy(st->re, in, KF_KEY_SIZE);				/* e */
 	ret = mix_hash(st, st->re, KF_KEY_SIZE);
 	if (!ret)
-		ret = mix_dh(st, st->e_priv, st->re);			/* ee */
+		ret = mix_dh(st, st->e_priv, st->e_pub, st->re);			/* ee */
 	if (!ret)
-		ret = mix_dh(st, st->s_priv, st->re);			/* se */
+		ret = mix_dh(st, st->s_priv, st->s_pub, st->re);			/* se */
 	if (!ret)
 		ret = decrypt_and_hash(st, payload, in + KF_KEY_SIZE,
 				       n + KF_TAG_SIZE);
@@ -462,19 +483,38 @@ int kf_noise_responder_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
 			     const uint8_t s_priv[KF_KEY_SIZE],
 			     const uint8_t *msg, size_t len)
 {
-	uint8_t pub[KF_KEY_SIZE], kid[KF_KID_SIZE];
+	uint8_t pub[KF_KEY_SIZE];
 	int ret;
 
-	if (!st || !payload_len || !initiator_static || !s_priv || !msg)
+	if (!s_priv)
+		return -EINVAL;
+	ret = kf_x25519_public(s_priv, pub);
+	if (ret) {
+		kf_noise_wipe(st);
+		return ret;
+	}
+	return kf_noise_responder_read1_keypair(st, payload, cap, payload_len,
+						initiator_static, s_priv, pub, msg, len);
+}
+
+int kf_noise_responder_read1_keypair(struct kf_noise *st, uint8_t *payload,
+				     size_t cap, size_t *payload_len,
+				     uint8_t initiator_static[KF_KEY_SIZE],
+				     const uint8_t s_priv[KF_KEY_SIZE],
+				     const uint8_t s_pub[KF_KEY_SIZE],
+				     const uint8_t *msg, size_t len)
+{
+	uint8_t kid[KF_KID_SIZE];
+	int ret = 0;
+
+	if (!st || !payload_len || !initiator_static || !s_priv || !s_pub || !msg)
 		return -EINVAL;
 	if (len < KF_MSG1_MIN || len > KF_MESSAGE_MAX)
 		ret = -EMSGSIZE;
 	else if (!header_ok(msg, MSG1_TYPE))
 		ret = -EPROTONOSUPPORT;
-	else
-		ret = kf_x25519_public(s_priv, pub);
 	if (!ret) {
-		kf_kid(pub, kid);
+		kf_kid(s_pub, kid);
 		if (!kf_equal(msg + 8, kid, KF_KID_SIZE))
 			ret = -EKEYREJECTED;	/* for another of our keys */
 	}
@@ -482,10 +522,10 @@ int kf_noise_responder_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
 		kf_noise_wipe(st);
 		return ret;
 	}
-	ret = kf_noise_raw_read1(st, payload, cap, payload_len,
-				 (const uint8_t *)KEYFERRY_PROLOGUE,
-				 sizeof(KEYFERRY_PROLOGUE) - 1, s_priv,
-				 msg + HDR_LEN, len - HDR_LEN);
+	ret = raw_read1(st, payload, cap, payload_len,
+			(const uint8_t *)KEYFERRY_PROLOGUE,
+			sizeof(KEYFERRY_PROLOGUE) - 1, s_priv, s_pub,
+			msg + HDR_LEN, len - HDR_LEN);
 	if (ret)
 		return ret;
 	st->index = get_index(msg);
