@@ -19,6 +19,13 @@
 #error "this kernel lacks GENL_MCAST_CAP_NET_ADMIN (multicast group permissions)"
 #endif
 
+/* 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>. */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.2 renamed genl_info_dump()/genl_dumpit_info(): the 6.1 name is used. */
 
 #endif /* _KEYFERRY_COMPAT_H */
