@@ -63,7 +63,7 @@ copy_module_sources = rm -rf $(1)/kmod $(1)/uapi $(1)/selftests && \
 	{ cp selftests/vectors/*.h $(1)/selftests/vectors/ 2>/dev/null || true; }
 
 .PHONY: all module userspace tools check check-host check-vm style sparse \
-	install dkms clean demo bench deps
+	install dkms clean demo bench deps FORCE
 
 all: module userspace
 

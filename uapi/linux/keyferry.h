@@ -36,6 +36,9 @@
  *             the distributor).
  *   At most KEYFERRY_MAX_PENDING transfers are pending (EBUSY beyond);
  *   a pending transfer is forgotten after KEYFERRY_TRANSFER_TIMEOUT_SECS.
+ *   Errors: ENOKEY no entity yet, EKEYREJECTED DISTRIBUTOR_KEY is not one
+ *   of the pinned keys, EBUSY too many pending, EINVAL attributes that do
+ *   not fit the kind (items for an enroll, no token for an enroll, ...).
  *
  * KEYFERRY_CMD_TRANSFER_FINISH
  *   Request:  TRANSFER_ID, MESSAGE (the distributor's handshake message 2),
@@ -43,8 +46,11 @@
  *             KEY_SPEC_SESSION_KEYRING; the caller needs write permission;
  *             default the module's keyring).
  *   Reply:    for FETCH: KEYS (nested KEY entries); for ENROLL: ENROLLED.
- *   A transfer id is consumed by its first TRANSFER_FINISH, successful or
- *   not.  The whole reply is verified before anything is installed; on any
+ *   The KEYRING is checked first, before the transfer is looked up: one the
+ *   caller may not write to is refused with the keyring lookup's errno
+ *   (EACCES, ENOKEY, ...), or ENOTDIR when it is not a keyring, and the
+ *   transfer stays pending.  After that, a transfer id is consumed by its
+ *   first TRANSFER_FINISH, successful or not.  The whole reply is verified before anything is installed; on any
  *   error nothing is installed.  Errors (see docs/protocol.md):
  *     ENOENT        unknown, expired or already finished transfer id
  *     ERANGE        MESSAGE longer than KEYFERRY_MESSAGE_MAX (policy)
@@ -60,6 +66,7 @@
  *                   authentication: sealed blob or its policy altered
  *     EOPNOTSUPP    a policy the module does not understand
  *     EKEYEXPIRED   the policy's validity window excludes now
+ *     ENOSPC        the reply needs more than 64 unwrapping keys held
  *     and the distributor's authenticated refusals: EACCES (forbidden),
  *     EKEYREVOKED (entity revoked), ENOENT (no such item), EAGAIN (rate
  *     limited), EPERM (bad or used enrollment token), EKEYEXPIRED (entity
