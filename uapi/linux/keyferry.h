@@ -50,8 +50,9 @@
  *   caller may not write to is refused with the keyring lookup's errno
  *   (EACCES, ENOKEY, ...), or ENOTDIR when it is not a keyring, and the
  *   transfer stays pending.  After that, a transfer id is consumed by its
- *   first TRANSFER_FINISH, successful or not.  The whole reply is verified before anything is installed; on any
- *   error nothing is installed.  Errors (see docs/protocol.md):
+ *   first TRANSFER_FINISH, successful or not.  The whole reply is verified
+ *   before anything is installed; on any error nothing is installed.
+ *   Errors (see docs/protocol.md):
  *     ENOENT        unknown, expired or already finished transfer id
  *     ERANGE        MESSAGE longer than KEYFERRY_MESSAGE_MAX (policy)
  *     EMSGSIZE      MESSAGE truncated
