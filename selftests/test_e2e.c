@@ -190,7 +190,14 @@ TEST_F_TIMEOUT(e2e, dm_crypt_opens_with_the_delivered_key, 600)
 	/* ...and reads back through a mapping made with the owner's clear key. */
 	RUN_OK(out, "hex=$(od -An -v -tx1 " DIR "/disk-data.clear | tr -d ' \\n') &&"
 	       " echo \"0 16384 crypt aes-xts-plain64 $hex 0 /dev/loop0 0\" | dmsetup create kf-clear"
-	       " && cmp -n 65536 " DIR "/plain /dev/mapper/kf-clear && dmsetup remove kf-clear 2>&1");
+	       " && cmp -n 65536 " DIR "/plain /dev/mapper/kf-clear 2>&1");
+	/* And the other way: what the clear key writes, the named key reads. */
+	RUN_OK(out, "head -c 65536 /dev/urandom > " DIR "/plain2 && dd if=" DIR "/plain2"
+	       " of=/dev/mapper/kf-clear bs=64k seek=1 count=1 conv=fsync 2>/dev/null &&"
+	       " dmsetup remove kf-clear && echo '0 16384 crypt aes-xts-plain64"
+	       " :64:logon:keyferry:disk-data 0 /dev/loop0 0' | dmsetup create kf-named &&"
+	       " dd if=/dev/mapper/kf-named bs=64k skip=1 count=1 2>/dev/null | cmp - " DIR "/plain2"
+	       " && dmsetup remove kf-named 2>&1");
 }
 
 static int create_file(const char *path)
