@@ -319,6 +319,56 @@ TEST_F_TIMEOUT(e2e, repository_down_is_a_clear_error_and_the_daemon_recovers, 60
 	EXPECT_NE(NULL, strstr(out, "installed disk-root"));
 }
 
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (hay = strstr(hay, needle); hay; hay = strstr(hay + 1, needle))
+		n++;
+	return n;
+}
+
+/* Wait up to secs for the daemon's log to say `what` at least `times` times. */
+static bool log_says(char *out, size_t cap, const char *what, int times, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 4; i++) {
+		kf_vm_run(out, cap, "cat " DIR "/daemon.log");
+		if (count_in(out, what) >= times)
+			return true;
+		usleep(250 * 1000);
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(e2e, daemon_renews_before_expiry_and_reloads_on_sighup, 600)
+{
+	char out[16384];
+
+	/* A key that lives 8 s, renewed 5 s before it expires. */
+	ASSERT_EQ(0, seal_and_store("rotating", "logon", 32, "--timeout 8"));
+	ASSERT_EQ(0, seal_and_store("later", "logon", 32, ""));
+	RUN_OK(out, "printf 'repository = " URL "\nitem = rotating\nrenew_margin = 5\n"
+	       "retry_min = 1\n' > " DIR "/kf.conf && (keyferry daemon --config " DIR
+	       "/kf.conf > " DIR "/daemon.log 2>&1 & echo $! > " DIR "/daemon.pid)");
+	ASSERT_TRUE(log_says(out, sizeof(out), "installed rotating", 1, 20));
+	EXPECT_TRUE(log_says(out, sizeof(out), "installed rotating", 2, 20));
+	TH_LOG("daemon log: %s", out);
+	/* SIGHUP: a new item in the file is fetched... */
+	RUN_OK(out, "printf 'repository = " URL "\nitem = rotating\nitem = later\n"
+	       "renew_margin = 5\nretry_min = 1\n' > " DIR "/kf.conf && kill -HUP $(cat "
+	       DIR "/daemon.pid)");
+	EXPECT_TRUE(log_says(out, sizeof(out), "installed later", 1, 20));
+	EXPECT_NE(NULL, strstr(out, "configuration reloaded: 2 items"));
+	/* ...and a broken file is refused, the running configuration kept. */
+	RUN_OK(out, "echo 'item = bad*name' >> " DIR "/kf.conf && kill -HUP $(cat "
+	       DIR "/daemon.pid)");
+	EXPECT_TRUE(log_says(out, sizeof(out), "reload refused", 1, 20));
+	EXPECT_NE(NULL, strstr(out, "kf.conf:6:"));
+	RUN_OK(out, "kill -0 $(cat " DIR "/daemon.pid) && kill $(cat " DIR "/daemon.pid)");
+}
+
 /*
  * Count occurrences of needle in the readable memory of process pid, by
  * reading /proc/pid/maps and /proc/pid/mem (root may, with ptrace rights).
