@@ -112,6 +112,26 @@ static int kf_key_schedule(struct kf_crypto *c, const u8 ss[KF_HASH_SIZE],
 }
 
 /*
+ * From the DH result to the AEAD key and base nonce, the part seal and
+ * open share: the KEM's ExtractAndExpand, then KeySchedule (mode_base).
+ */
+static int kf_hpke_derive(struct kf_crypto *c, const u8 dh[KEYFERRY_KEY_SIZE],
+			  const u8 enc[KEYFERRY_KEY_SIZE],
+			  const u8 pkr[KEYFERRY_KEY_SIZE],
+			  const struct kf_buf *info, unsigned int n_info,
+			  u8 key[32], u8 nonce[KF_HPKE_NONCE_SIZE])
+{
+	u8 ss[KF_HASH_SIZE];
+	int ret;
+
+	ret = kf_kem_shared(c, ss, dh, enc, pkr);
+	if (!ret)
+		ret = kf_key_schedule(c, ss, info, n_info, key, nonce);
+	memzero_explicit(ss, sizeof(ss));
+	return ret;
+}
+
+/*
  * SetupBaseR(enc, skR, info) then Open(aad, ct) at sequence 0.  pt
  * receives ct_len - 16 bytes.  -EBADMSG: the ciphertext, aad or info do not
  * authenticate, or enc is a low-order point.
@@ -121,23 +141,16 @@ int kf_hpke_open(struct kf_crypto *c, u8 *pt, struct crypto_kpp *skr,
 		 const struct kf_buf *info, unsigned int n_info,
 		 const u8 *aad, size_t aad_len, const u8 *ct, size_t ct_len)
 {
-	u8 dh[KEYFERRY_KEY_SIZE], ss[KF_HASH_SIZE], key[32];
+	u8 dh[KEYFERRY_KEY_SIZE], key[32];
 	u8 nonce[KF_HPKE_NONCE_SIZE];
 	int ret;
 
 	ret = kf_x25519(skr, dh, enc);
-	if (ret)
-		goto out;
-	ret = kf_kem_shared(c, ss, dh, enc, pkr);
-	if (ret)
-		goto out;
-	ret = kf_key_schedule(c, ss, info, n_info, key, nonce);
-	if (ret)
-		goto out;
-	ret = kf_aead_open(c, pt, key, nonce, aad, aad_len, ct, ct_len);
-out:
+	if (!ret)
+		ret = kf_hpke_derive(c, dh, enc, pkr, info, n_info, key, nonce);
+	if (!ret)
+		ret = kf_aead_open(c, pt, key, nonce, aad, aad_len, ct, ct_len);
 	memzero_explicit(dh, sizeof(dh));
-	memzero_explicit(ss, sizeof(ss));
 	memzero_explicit(key, sizeof(key));
 	memzero_explicit(nonce, sizeof(nonce));
 	return ret;
@@ -149,7 +162,7 @@ int kf_hpke_seal(struct kf_crypto *c, u8 enc[KEYFERRY_KEY_SIZE], u8 *ct,
 		 const struct kf_buf *info, unsigned int n_info,
 		 const u8 *aad, size_t aad_len, const u8 *pt, size_t pt_len)
 {
-	u8 dh[KEYFERRY_KEY_SIZE], ss[KF_HASH_SIZE], key[32];
+	u8 dh[KEYFERRY_KEY_SIZE], key[32];
 	u8 nonce[KF_HPKE_NONCE_SIZE];
 	struct crypto_kpp *e;
 	int ret;
@@ -161,18 +174,11 @@ int kf_hpke_seal(struct kf_crypto *c, u8 enc[KEYFERRY_KEY_SIZE], u8 *ct,
 	if (!ret)
 		ret = kf_x25519(e, dh, pkr);
 	kf_x25519_free(e);
-	if (ret)
-		goto out;
-	ret = kf_kem_shared(c, ss, dh, enc, pkr);
-	if (ret)
-		goto out;
-	ret = kf_key_schedule(c, ss, info, n_info, key, nonce);
-	if (ret)
-		goto out;
-	ret = kf_aead_seal(c, ct, key, nonce, aad, aad_len, pt, pt_len);
-out:
+	if (!ret)
+		ret = kf_hpke_derive(c, dh, enc, pkr, info, n_info, key, nonce);
+	if (!ret)
+		ret = kf_aead_seal(c, ct, key, nonce, aad, aad_len, pt, pt_len);
 	memzero_explicit(dh, sizeof(dh));
-	memzero_explicit(ss, sizeof(ss));
 	memzero_explicit(key, sizeof(key));
 	memzero_explicit(nonce, sizeof(nonce));
 	return ret;

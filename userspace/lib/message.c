@@ -221,9 +221,35 @@ int kf_request_encode(const struct kf_request *r, uint8_t *buf, size_t cap,
 	return (int)finish(&w, len);
 }
 
-static int request_record(struct kf_request *r, uint16_t type,
-			  const uint8_t *v, size_t n)
+/*
+ * Feed each record of a payload to fn, in order, under the strict TLV
+ * rules (repeatable: the types that may repeat); the types met go into
+ * *seen, for the caller's check of which records a message must have.
+ */
+static int decode_records(const uint8_t *buf, size_t len, uint32_t repeatable,
+			  int (*fn)(void *obj, uint16_t type, const uint8_t *v, size_t n),
+			  void *obj, uint32_t *seen)
 {
+	struct kf_tlv_reader rd;
+	const uint8_t *v;
+	uint16_t type;
+	size_t n;
+	int ret;
+
+	*seen = 0;
+	kf_tlv_reader_init(&rd, buf, len, repeatable);
+	while ((ret = kf_tlv_next(&rd, &type, &v, &n)) > 0) {
+		ret = fn(obj, type, v, n);
+		if (ret)
+			return ret;
+		*seen |= BIT(type);
+	}
+	return ret;
+}
+
+static int request_record(void *obj, uint16_t type, const uint8_t *v, size_t n)
+{
+	struct kf_request *r = obj;
 	char name[KF_NAME_MAX + 1];
 
 	switch (type) {
@@ -265,11 +291,7 @@ static int request_record(struct kf_request *r, uint16_t type,
 
 int kf_request_decode(struct kf_request *r, const uint8_t *buf, size_t len)
 {
-	struct kf_tlv_reader rd;
-	const uint8_t *v;
-	uint32_t seen = 0;
-	uint16_t type;
-	size_t n;
+	uint32_t seen;
 	int ret;
 
 	if (!r || (!buf && len))
@@ -277,13 +299,7 @@ int kf_request_decode(struct kf_request *r, const uint8_t *buf, size_t len)
 	memset(r, 0, sizeof(*r));
 	if (len > REQUEST_MAX)
 		return -EPROTO;
-	kf_tlv_reader_init(&rd, buf, len, BIT(REQ_ITEM_NAME));
-	while ((ret = kf_tlv_next(&rd, &type, &v, &n)) > 0) {
-		ret = request_record(r, type, v, n);
-		if (ret)
-			goto fail;
-		seen |= BIT(type);
-	}
+	ret = decode_records(buf, len, BIT(REQ_ITEM_NAME), request_record, r, &seen);
 	if (ret)
 		goto fail;
 	/* Exactly the records of the kind: required ones, no others. */
@@ -438,9 +454,9 @@ static int item_decode(struct kf_reply_item *it, const uint8_t *buf,
 	return seen == ITEM_ALL_SEEN ? 0 : -EPROTO;
 }
 
-static int reply_record(struct kf_reply *r, uint16_t type, const uint8_t *v,
-			size_t n)
+static int reply_record(void *obj, uint16_t type, const uint8_t *v, size_t n)
 {
+	struct kf_reply *r = obj;
 	struct kf_reply_item *it;
 	unsigned int i;
 
@@ -476,11 +492,7 @@ static int reply_record(struct kf_reply *r, uint16_t type, const uint8_t *v,
 
 int kf_reply_decode(struct kf_reply *r, const uint8_t *buf, size_t len)
 {
-	struct kf_tlv_reader rd;
-	const uint8_t *v;
-	uint32_t seen = 0;
-	uint16_t type;
-	size_t n;
+	uint32_t seen;
 	int ret;
 
 	if (!r || (!buf && len))
@@ -488,13 +500,7 @@ int kf_reply_decode(struct kf_reply *r, const uint8_t *buf, size_t len)
 	memset(r, 0, sizeof(*r));
 	if (len > REPLY_MAX)
 		return -EPROTO;
-	kf_tlv_reader_init(&rd, buf, len, BIT(REP_ITEM));
-	while ((ret = kf_tlv_next(&rd, &type, &v, &n)) > 0) {
-		ret = reply_record(r, type, v, n);
-		if (ret)
-			goto fail;
-		seen |= BIT(type);
-	}
+	ret = decode_records(buf, len, BIT(REP_ITEM), reply_record, r, &seen);
 	if (ret)
 		goto fail;
 	ret = -EPROTO;
