@@ -77,7 +77,7 @@ int kf_audit_append(struct kf_store *st, const char *op, const char *subject,
 		.detail = detail ? detail : "",
 	};
 	sqlite3_stmt *s = kf_sql(st, last);
-	int rc;
+	int rc, ret;
 
 	if (!s)
 		return -EIO;
@@ -103,7 +103,15 @@ int kf_audit_append(struct kf_store *st, const char *op, const char *subject,
 	sqlite3_bind_text(s, 7, r.detail, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, r.prev, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 9, r.hash, 32, SQLITE_STATIC);
-	return kf_sql_done(st, s);
+	ret = kf_sql_done(st, s);
+	/* Under the write lock nobody else can append: say so if it happens,
+	 * rather than let the caller report its own record as a duplicate. */
+	if (ret == -EEXIST) {
+		kf_err("audit: record %lld exists already: the log moved under "
+		       "a write transaction", (long long)r.seq);
+		ret = -EIO;
+	}
+	return ret;
 }
 
 int kf_store_write_begin(struct kf_store *st)

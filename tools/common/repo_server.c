@@ -35,7 +35,7 @@ struct kf_store *kf_repo_store(struct kf_repo *r)
 
 	if (st)
 		return st;
-	if (kf_store_open(&st, r->cfg.db_path, KF_STORE_NO_CHECKPOINT))
+	if (kf_store_open(&st, r->cfg.db_path, KF_STORE_SERVER))
 		return NULL;
 	kf_store_set_actor(st, "repo");
 	pthread_setspecific(r->store_key, st);
@@ -190,8 +190,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /*
- * Checkpoints the write-ahead log four times a second, off the request
- * path (see KF_STORE_NO_CHECKPOINT).
+ * Checkpoints the write-ahead log once a second, off the request path: no
+ * connection checkpoints on commit (see store_sqlite.c).  A checkpoint
+ * holds the write lock through its two fsync()s, so transfers wait for it:
+ * once a second keeps that rare, and the log under a few thousand pages.
  */
 static void *checkpointer(void *arg)
 {
@@ -199,16 +201,12 @@ static void *checkpointer(void *arg)
 	struct kf_store *st = NULL;
 	struct timespec ts;
 
-	if (kf_store_open(&st, r->cfg.db_path, KF_STORE_NO_CHECKPOINT))
+	if (kf_store_open(&st, r->cfg.db_path, KF_STORE_SERVER))
 		st = NULL;
 	pthread_mutex_lock(&r->stop_lock);
 	while (!r->stopping) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		ts.tv_sec++;
 		pthread_cond_timedwait(&r->stop_cond, &r->stop_lock, &ts);
 		if (r->stopping || !st)
 			continue;
@@ -319,7 +317,7 @@ int kf_repo_start(struct kf_repo **out, const struct kf_repo_config *cfg)
 	/* Open (and migrate) once here, so a bad database fails the start
 	 * rather than every request. */
 	ret = kf_store_open(&r->writer, r->cfg.db_path,
-			    KF_STORE_CREATE | KF_STORE_NO_CHECKPOINT);
+			    KF_STORE_CREATE | KF_STORE_SERVER);
 	if (ret)
 		goto fail;
 	kf_store_set_actor(r->writer, "repo");

@@ -28,13 +28,18 @@ struct kf_store;
 
 #define KF_STORE_CREATE		0x1	/* create the database if missing */
 #define KF_STORE_READONLY	0x2
-#define KF_STORE_NO_CHECKPOINT	0x4	/* leave WAL checkpoints to a thread
-					 * calling kf_store_checkpoint() */
+#define KF_STORE_SERVER		0x4	/* a connection of keyferry-repo: a page
+					 * cache for a big store's hot pages */
 
 int kf_store_open(struct kf_store **out, const char *path, unsigned int flags);
 void kf_store_close(struct kf_store *st);
 int kf_store_schema_version(struct kf_store *st);
 /* Copy the write-ahead log into the database without blocking writers. */
+/*
+ * Copy the write-ahead log into the database, holding the write lock (see
+ * store_sqlite.c: no connection ever checkpoints otherwise while others
+ * may write).  keyferry-repo calls it from a thread of its own.
+ */
 int kf_store_checkpoint(struct kf_store *st);
 
 /*

@@ -25,7 +25,10 @@ int kf_sql_err(struct kf_store *st, const char *what)
 		kf_warn("store: %s: database is busy", what);
 		return -EBUSY;
 	}
-	if ((code & 0xff) == SQLITE_CONSTRAINT)
+	/* A duplicate is the caller's to explain ("already exists"); any
+	 * other broken constraint is a fault, and says which one. */
+	if (code == SQLITE_CONSTRAINT_UNIQUE ||
+	    code == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return -EEXIST;
 	kf_err("store: %s: %s", what, sqlite3_errmsg(st->db));
 	return -EIO;
@@ -168,13 +171,20 @@ static int set_pragmas(struct kf_store *st, unsigned int flags)
 		sync = "NORMAL";
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", sync);
 	ret = kf_sql_exec(st, sql);
-	/* A checkpoint fsync()s; done by the committing thread it would stall
-	 * that transfer, and every other one queued behind the write lock. */
-	if (!ret && (flags & KF_STORE_NO_CHECKPOINT))
+	/*
+	 * No checkpoint on commit, in any program: SQLite up to 3.51.2 (Debian
+	 * 12 has 3.40.1) can lose committed pages when a passive checkpoint
+	 * starts while another connection's commit resets the log (the
+	 * "WAL-reset bug", sqlite.org/wal.html).  The only checkpoints are
+	 * kf_store_checkpoint()'s, which hold the write lock, and SQLite's own
+	 * when the last connection closes, which holds the database
+	 * exclusively.  Neither can meet a commit.
+	 */
+	if (!ret)
 		ret = kf_sql_exec(st, "PRAGMA wal_autocheckpoint=0");
 	/* The server's connections: room for the hot index pages of a big
 	 * store (the default 2 MiB holds about 500 pages). */
-	if (!ret && (flags & KF_STORE_NO_CHECKPOINT))
+	if (!ret && (flags & KF_STORE_SERVER))
 		ret = kf_sql_exec(st, "PRAGMA cache_size=-32768");
 	/* The log is rewritten from its start after each checkpoint; this
 	 * only gives back the disk a burst made it grow to. */
@@ -185,10 +195,19 @@ static int set_pragmas(struct kf_store *st, unsigned int flags)
 
 int kf_store_checkpoint(struct kf_store *st)
 {
-	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-					   SQLITE_CHECKPOINT_PASSIVE, NULL,
-					   NULL);
+	int rc;
 
+	/*
+	 * FULL takes SQLite's write lock for the whole checkpoint, so that no
+	 * commit (and no reset of the log) can run meanwhile; this process's
+	 * writers wait on our mutex rather than on the busy handler.  BUSY
+	 * (another program writing for longer than the busy timeout) only
+	 * means: next time.
+	 */
+	pthread_mutex_lock(&write_lock);
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL,
+				       NULL, NULL);
+	pthread_mutex_unlock(&write_lock);
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 :
 	       kf_sql_err(st, "checkpoint");
 }
