@@ -192,8 +192,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 /*
  * Checkpoints the write-ahead log once a second, off the request path: no
  * connection checkpoints on commit (see store_sqlite.c).  A checkpoint
- * holds the write lock through its two fsync()s, so transfers wait for it:
- * once a second keeps that rare, and the log under a few thousand pages.
+ * runs while the writer holds the write lock, through its two fsync()s, so
+ * transfers wait for it: once a second keeps that rare, and the log under
+ * a few thousand pages.
  */
 static void *checkpointer(void *arg)
 {
@@ -211,12 +212,12 @@ static void *checkpointer(void *arg)
 		if (r->stopping || !st)
 			continue;
 		pthread_mutex_unlock(&r->stop_lock);
-		kf_store_checkpoint(st);
+		kf_store_checkpoint(st, r->writer);
 		pthread_mutex_lock(&r->stop_lock);
 	}
 	pthread_mutex_unlock(&r->stop_lock);
 	if (st)
-		kf_store_checkpoint(st);
+		kf_store_checkpoint(st, r->writer);
 	kf_store_close(st);
 	return NULL;
 }

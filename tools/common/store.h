@@ -36,11 +36,12 @@ void kf_store_close(struct kf_store *st);
 int kf_store_schema_version(struct kf_store *st);
 /* Copy the write-ahead log into the database without blocking writers. */
 /*
- * Copy the write-ahead log into the database, holding the write lock (see
- * store_sqlite.c: no connection ever checkpoints otherwise while others
- * may write).  keyferry-repo calls it from a thread of its own.
+ * Copy the write-ahead log into the database with st while writer (another
+ * connection of this process) holds the write lock, so that no commit can
+ * run meanwhile (see store_sqlite.c: nothing else ever checkpoints while
+ * others may write).  keyferry-repo calls it from a thread of its own.
  */
-int kf_store_checkpoint(struct kf_store *st);
+int kf_store_checkpoint(struct kf_store *st, struct kf_store *writer);
 
 /*
  * A write transaction around several calls: look-ups, then

@@ -21,6 +21,7 @@ struct kf_store {
 		sqlite3_stmt *stmt;
 	} cache[KF_STMT_CACHE];
 	unsigned int n_cache;
+	uint64_t busy_since;	/* ns, when the current wait for a lock began */
 };
 
 /* A cached, reset statement for this SQL literal; NULL on error (logged). */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tools/common/store_impl.h"
 #include "tools/common/util.h"
@@ -154,13 +155,35 @@ size_t kf_col_blob(sqlite3_stmt *s, int col, uint8_t *out, size_t cap)
 	return n;
 }
 
+#define BUSY_TIMEOUT_NS	(5 * 1000000000ull)
+
+/*
+ * Waiting for a lock another program holds (in WAL mode: the write lock).
+ * SQLite's own handler sleeps 1, 2, 5, ... up to 100 ms between tries, so
+ * a program writing in a loop, which frees the lock for microseconds
+ * between its transactions, would keep every other writer out until the
+ * timeout.  Short naps first, then longer ones; 5 s in all.
+ */
+static int busy_wait(void *arg, int tries)
+{
+	struct kf_store *st = arg;
+	uint64_t now = kf_now_ns();
+
+	if (tries == 0)
+		st->busy_since = now;
+	if (now - st->busy_since > BUSY_TIMEOUT_NS)
+		return 0;
+	usleep(tries < 200 ? 50 : 1000);
+	return 1;
+}
+
 static int set_pragmas(struct kf_store *st, unsigned int flags)
 {
 	const char *sync = getenv("KEYFERRY_SYNC");
 	char sql[128];
 	int ret;
 
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_handler(st->db, busy_wait, st);
 	ret = kf_sql_exec(st, "PRAGMA foreign_keys=ON");
 	if (ret || (flags & KF_STORE_READONLY))
 		return ret;
@@ -193,21 +216,25 @@ static int set_pragmas(struct kf_store *st, unsigned int flags)
 	return ret;
 }
 
-int kf_store_checkpoint(struct kf_store *st)
+int kf_store_checkpoint(struct kf_store *st, struct kf_store *writer)
 {
-	int rc;
+	int ret, rc;
 
 	/*
-	 * FULL takes SQLite's write lock for the whole checkpoint, so that no
-	 * commit (and no reset of the log) can run meanwhile; this process's
-	 * writers wait on our mutex rather than on the busy handler.  BUSY
-	 * (another program writing for longer than the busy timeout) only
+	 * The writer's empty transaction holds SQLite's write lock for the
+	 * whole checkpoint, so no commit (and no reset of the log) can run
+	 * meanwhile; this process's writers wait on our mutex rather than on
+	 * the busy handler.  (A FULL checkpoint would take the lock itself,
+	 * but when it cannot it goes on as a passive one, without it.)  BUSY,
+	 * another program writing for longer than the busy timeout, only
 	 * means: next time.
 	 */
-	pthread_mutex_lock(&write_lock);
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL,
+	ret = kf_tx_begin(writer);
+	if (ret)
+		return ret == -EBUSY ? 0 : ret;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 				       NULL, NULL);
-	pthread_mutex_unlock(&write_lock);
+	kf_tx_end(writer, -EAGAIN);	/* nothing to commit: roll back */
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 :
 	       kf_sql_err(st, "checkpoint");
 }

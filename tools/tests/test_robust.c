@@ -306,6 +306,41 @@ TEST_F(robust, healthz_and_metrics)
 	ASSERT_EQ(405, status);
 }
 
+/* ---- checkpoints -------------------------------------------------------- */
+
+/*
+ * SQLite's WAL-reset bug (store_sqlite.c): no connection may checkpoint
+ * when it commits; only the server does, holding the write lock.  Only a
+ * checkpoint writes the database file in WAL mode, so with the server
+ * stopped the file must not change, however much is committed.
+ */
+TEST_F(robust, commits_leave_checkpoints_to_the_server)
+{
+	struct stat before, after;
+	char name[32];
+	int i;
+
+	kf_repo_stop(self->env.repo);	/* and its checkpoints */
+	self->env.repo = NULL;
+	ASSERT_EQ(0, stat(self->env.db, &before));
+	/* About 3 pages a commit: past SQLite's default of a checkpoint
+	 * every 1000 pages of log. */
+	for (i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		ASSERT_EQ(0, kf_store_region_add(self->env.st, name));
+	}
+	ASSERT_EQ(0, stat(self->env.db, &after));
+	EXPECT_EQ(before.st_size, after.st_size);
+	EXPECT_EQ(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+	EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+	/* The server's own checkpoint, on its way out, does write it. */
+	ASSERT_EQ(0, env_start(&self->env, 1));
+	kf_repo_stop(self->env.repo);
+	self->env.repo = NULL;
+	ASSERT_EQ(0, stat(self->env.db, &after));
+	EXPECT_LT(before.st_size, after.st_size);
+}
+
 /* ---- kill -9 ------------------------------------------------------------ */
 
 static pid_t fork_server(struct kf_env *e, int pipefd[2])
