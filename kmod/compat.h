@@ -28,4 +28,15 @@
 
 /* 6.2 renamed genl_info_dump()/genl_dumpit_info(): the 6.1 name is used. */
 
+/*
+ * 6.2 split the operations the core hands to pre_doit/post_doit into
+ * struct genl_split_ops; 6.1 passes the struct genl_ops itself.  Both carry
+ * internal_flags, which is all kf_pre_doit reads.
+ */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#define KF_GENL_SPLIT_OPS genl_split_ops
+#else
+#define KF_GENL_SPLIT_OPS genl_ops
+#endif
+
 #endif /* _KEYFERRY_COMPAT_H */

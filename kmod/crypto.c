@@ -326,3 +326,19 @@ int kf_x25519(struct crypto_kpp *tfm, u8 out[KEYFERRY_KEY_SIZE],
 {
 	return kf_kpp_run(tfm, out, peer);
 }
+
+/*
+ * Is peer a key tfm's private key can agree with?  A low-order point (all
+ * zero, 1, p - 1, the points of order 8...) gives an all-zero DH output
+ * (RFC 7748 section 6.1), which the kpp refuses: every handshake or item
+ * with such a pinned key would fail.  -EKEYREJECTED for one.
+ */
+int kf_x25519_check(struct crypto_kpp *tfm, const u8 peer[KEYFERRY_KEY_SIZE])
+{
+	u8 ss[KEYFERRY_KEY_SIZE];
+	int ret;
+
+	ret = kf_x25519(tfm, ss, peer);
+	memzero_explicit(ss, sizeof(ss));
+	return ret == -EBADMSG ? -EKEYREJECTED : ret;
+}

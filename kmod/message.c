@@ -23,9 +23,9 @@ static const struct kf_tlv_rule kf_reply_rules[KF_R_MAX + 1] = {
 	[KF_R_ENTITY_NAME] = { 1, KEYFERRY_NAME_MAX, KF_TLV_NAME },
 };
 
+/* Type 2 (VERSION in version 1) is gone: the owner binds the version. */
 enum {
 	KF_I_NAME = 1,
-	KF_I_VERSION = 2,
 	KF_I_POLICY = 3,
 	KF_I_SEALED = 4,
 	KF_I_MAX = KF_I_SEALED,
@@ -33,7 +33,6 @@ enum {
 
 static const struct kf_tlv_rule kf_item_rules[KF_I_MAX + 1] = {
 	[KF_I_NAME] = { 1, KEYFERRY_NAME_MAX, KF_TLV_REQUIRED | KF_TLV_NAME },
-	[KF_I_VERSION] = { 8, 8, KF_TLV_REQUIRED },
 	[KF_I_POLICY] = { 1, KF_POLICY_MAX, KF_TLV_REQUIRED },
 	[KF_I_SEALED] = { KF_SEALED_MIN, KF_SEALED_MAX, KF_TLV_REQUIRED },
 };
@@ -65,7 +64,6 @@ int kf_reply_parse(const u8 *buf, size_t len, struct kf_reply *r)
 			return ret;
 		it->name = fi[KF_I_NAME].val;
 		it->name_len = fi[KF_I_NAME].len;
-		it->version = get_unaligned_be64(fi[KF_I_VERSION].val);
 		it->policy = fi[KF_I_POLICY].val;
 		it->policy_len = fi[KF_I_POLICY].len;
 		it->sealed = fi[KF_I_SEALED].val;
@@ -79,16 +77,19 @@ int kf_reply_parse(const u8 *buf, size_t len, struct kf_reply *r)
 	return 0;
 }
 
-/* Section 5.3; an unknown status is malformed. */
+/*
+ * Section 5.3; an unknown status is malformed, and so is 5 (version 1's
+ * "no such item", folded into 4 so that an entity cannot list names).
+ */
 int kf_status_errno(u32 status)
 {
 	static const int map[] = {
 		[0] = 0,
 		[1] = -EACCES,
-		[2] = -EKEYREVOKED,
+		[KF_STATUS_REVOKED] = -EKEYREVOKED,
 		[3] = -EKEYEXPIRED,
 		[4] = -EACCES,
-		[5] = -ENOENT,
+		[5] = -EPROTO,
 		[6] = -EAGAIN,
 		[7] = -EPERM,
 		[8] = -EPROTO,
@@ -100,26 +101,34 @@ int kf_status_errno(u32 status)
 	return map[status];
 }
 
-/* Header checks only (-EPROTO); whose key it is sealed to is for the caller. */
+/*
+ * The KFS2 header (section 4), checks only (-EPROTO): magic, reserved
+ * bytes, algorithm, the zero kids of alg 2, a version in 1 .. 2^63 - 1.
+ * Whose keys the kids name is for the caller.
+ */
 int kf_sealed_parse(const u8 *buf, size_t len, struct kf_sealed *s)
 {
-	static const u8 zero[KF_KID_SIZE];
+	static const u8 zero[2 * KF_KID_SIZE];
 
 	if (len < KF_SEALED_MIN || len > KF_SEALED_MAX)
 		return -EPROTO;
-	if (memcmp(buf, "KFS1", 4) || buf[5] || buf[6] || buf[7])
+	if (memcmp(buf, "KFS2", 4) || buf[5] || buf[6] || buf[7])
 		return -EPROTO;
 	s->alg = buf[4];
 	s->kid = buf + 8;
-	s->enc = buf + 16;
+	s->owner_kid = buf + 16;
+	s->version = get_unaligned_be64(buf + 24);
+	s->enc = buf + 32;
 	s->ct = buf + KF_SEALED_HEADER;
 	s->ct_len = len - KF_SEALED_HEADER;
+	if (!s->version || s->version > S64_MAX)
+		return -EPROTO;
 	switch (s->alg) {
 	case KF_SEAL_HPKE:
 		return 0;
 	case KF_SEAL_WRAP:
-		/* kid is not secret: memcmp is fine */
-		return memcmp(s->kid, zero, KF_KID_SIZE) ? -EPROTO : 0;
+		/* kids are not secret: memcmp is fine */
+		return memcmp(s->kid, zero, sizeof(zero)) ? -EPROTO : 0;
 	default:
 		return -EPROTO;
 	}

@@ -73,6 +73,7 @@ void kf_stats_get(struct kf_stats *st)
 	st->transfers_finished = READ_ONCE(kf_counters.transfers_finished);
 	st->transfers_expired = READ_ONCE(kf_counters.transfers_expired);
 	st->keys_installed = READ_ONCE(kf_counters.keys_installed);
+	st->keys_ended = READ_ONCE(kf_counters.keys_ended);
 	st->refusals = READ_ONCE(kf_counters.refusals);
 }
 
@@ -88,11 +89,15 @@ static int kf_stats_show(struct seq_file *m, void *v)
 	mutex_lock(&kf_lock);
 	seq_printf(m, "unwrap_keys %u\n", kf_unwrap_count());
 	seq_printf(m, "tracked_keys %u\n", kf_tracked_count());
+	seq_printf(m, "version_records %u\n", kf_version_count());
+	seq_printf(m, "owner_keys %u\n", kf_entity.n_owners);
+	seq_printf(m, "entity_state %u\n", kf_entity.state);
 	mutex_unlock(&kf_lock);
 	seq_printf(m, "transfers_begun %ld\n", st.transfers_begun);
 	seq_printf(m, "transfers_finished %ld\n", st.transfers_finished);
 	seq_printf(m, "transfers_expired %ld\n", st.transfers_expired);
 	seq_printf(m, "keys_installed %ld\n", st.keys_installed);
+	seq_printf(m, "keys_ended %ld\n", st.keys_ended);
 	seq_printf(m, "refusals %ld\n", st.refusals);
 	return 0;
 }

@@ -10,8 +10,18 @@
  * No state, no allocation: the fields point into the caller's buffer.
  */
 #include <linux/string.h>
-#include <linux/ctype.h>
 #include "keyferry.h"
+
+/*
+ * ASCII letters and digits, spelled out: the kernel's isalnum() follows
+ * Latin-1 (0xc0..0xff are letters to it), and a name byte >= 0x80 is never
+ * valid (docs/protocol.md section 1, as libkeyferry checks it).
+ */
+static bool kf_ascii_alnum(u8 ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9');
+}
 
 bool kf_name_valid(const u8 *s, size_t len, size_t max)
 {
@@ -22,10 +32,24 @@ bool kf_name_valid(const u8 *s, size_t len, size_t max)
 	for (i = 0; i < len; i++) {
 		u8 ch = s[i];
 
-		if (!(isalnum(ch) || ch == '.' || ch == '_' || ch == ':' ||
+		if (!(kf_ascii_alnum(ch) || ch == '.' || ch == '_' || ch == ':' ||
 		      ch == '@' || ch == '/' || ch == '-'))
 			return false;
 	}
+	return true;
+}
+
+/* No ':' in an owner name: "keyferry:<owner>:<item>" splits at the first. */
+bool kf_owner_name_valid(const u8 *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len > KEYFERRY_OWNER_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(kf_ascii_alnum(s[i]) || s[i] == '.' || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
 	return true;
 }
 
@@ -63,9 +87,6 @@ int kf_tlv_parse(const u8 *buf, size_t len, const struct kf_tlv_rule *rules,
 			return -EPROTO;
 		if ((r->flags & KF_TLV_NAME) &&
 		    !kf_name_valid(buf + pos, vlen, KEYFERRY_NAME_MAX))
-			return -EPROTO;
-		if ((r->flags & KF_TLV_DESC) &&
-		    !kf_name_valid(buf + pos, vlen, KEYFERRY_DESCRIPTION_MAX))
 			return -EPROTO;
 		if (!fields[type].count) {
 			fields[type].val = buf + pos;

@@ -2,8 +2,9 @@
 /*
  * Pending transfers: TRANSFER_BEGIN writes Noise message 1 and keeps the
  * handshake state; TRANSFER_FINISH consumes it, checks message 2 in the
- * order of docs/protocol.md section 3.3 (first failure wins), opens every
- * item, runs every policy, and only then installs, all or nothing.
+ * order of docs/protocol.md section 3.4 (first failure wins), opens every
+ * item (item.c), runs every policy, and only then installs, all or nothing.
+ * An authenticated "revoked" revokes the entity (entity.c).
  *
  * Bounds: at most KEYFERRY_MAX_PENDING transfers (EBUSY beyond), each
  * forgotten KEYFERRY_TRANSFER_TIMEOUT_SECS after it began (the garbage
@@ -11,17 +12,25 @@
  * id is removed from the list by the first TRANSFER_FINISH that names it,
  * whatever the outcome, so it can be finished once.
  *
+ * The collector (a work, kf_gc_fn: it takes kf_lock, which sleeps)
+ * forgets expired transfers and ends installed keys at their lifetimes
+ * (keyring.c).  Every deadline is CLOCK_BOOTTIME, and an hrtimer on that
+ * clock, armed for the nearest one, queues the work: it fires on time
+ * even where jiffies lag (a periodic tick that loses interrupts) and right
+ * after a resume, since suspend counts on CLOCK_BOOTTIME.  The work is also
+ * queued after every begin and finish.
+ *
  * Locking: the list, the counters and everything a transfer touches are
  * under kf_lock, held across the whole of begin and finish (they sleep in
  * crypto and keyring calls; that is why kf_lock is a mutex).  Lifetimes: a
  * transfer is kf_zalloc'ed at begin and wiped and freed (its ephemeral kpp
  * transform with it) when finished, expired, flushed by ENTITY_CREATE with
- * REPLACE, or at unload.
+ * REPLACE or by a revocation, or at unload.
  */
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/workqueue.h>
-#include <linux/jiffies.h>
+#include <linux/hrtimer.h>
 #include <linux/timekeeping.h>
 #include <crypto/algapi.h>
 #include "keyferry.h"
@@ -32,7 +41,7 @@ struct kf_transfer {
 	u8 sender_index[4];
 	u8 kind;
 	u8 dkid[KF_KID_SIZE];
-	unsigned long deadline;		/* jiffies */
+	ktime_t deadline;		/* CLOCK_BOOTTIME */
 	struct kf_noise noise;
 	unsigned int n_items;
 	char items[KEYFERRY_MAX_ITEMS][KEYFERRY_NAME_MAX + 1];
@@ -46,18 +55,27 @@ enum {
 	KF_Q_TOKEN = 5,
 	KF_Q_NONCE = 6,
 	KF_Q_KEC_PUB = 7,
+	KF_Q_TIMESTAMP = 8,
 };
 
-/* The largest request payload: KIND, 16 names, or the enroll fields. */
+/* The largest request payload: KIND, 16 names or the enroll fields, TIMESTAMP */
 #define KF_REQUEST_MAX (5 + KEYFERRY_MAX_ITEMS * (4 + KEYFERRY_NAME_MAX) + \
 			2 * (4 + KEYFERRY_NAME_MAX) + 4 + KEYFERRY_TOKEN_MAX + \
-			2 * (4 + 32))
+			2 * (4 + 32) + 4 + KF_TAI64N_SIZE)
+
+/* TAI64N: 2^62 + 10 + unix seconds, as WireGuard (and djb's libtai) write it */
+#define KF_TAI64_BASE	(0x4000000000000000ULL + 10)
 
 static LIST_HEAD(kf_transfers);
 static unsigned int kf_n_pending;
 static u32 kf_next_id;
+/* The last TIMESTAMP written (kf_lock): the next is strictly greater. */
+static u64 kf_last_ts_sec;
+static u32 kf_last_ts_nsec;
 static void kf_gc_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(kf_gc_work, kf_gc_fn);
+static DECLARE_WORK(kf_gc_work, kf_gc_fn);
+static struct hrtimer kf_gc_timer;	/* CLOCK_BOOTTIME, absolute */
+static bool kf_gc_stopping;		/* kf_lock: unload, never re-arm */
 
 unsigned int kf_transfer_pending(void)
 {
@@ -81,51 +99,54 @@ void kf_transfer_flush(void)
 		kf_transfer_free(t);
 }
 
-/* Forget expired transfers; returns the earliest remaining deadline. */
-static bool kf_transfer_expire(unsigned long *next)
+/*
+ * Forget expired transfers (now: CLOCK_BOOTTIME); returns the earliest
+ * remaining deadline, 0 when none.  kf_lock held.
+ */
+static ktime_t kf_transfer_expire(ktime_t now)
 {
 	struct kf_transfer *t, *tmp;
-	bool any = false;
+	ktime_t next = 0;
 
 	lockdep_assert_held(&kf_lock);
 	list_for_each_entry_safe(t, tmp, &kf_transfers, node) {
-		if (time_after_eq(jiffies, t->deadline)) {
+		if (ktime_compare(now, t->deadline) >= 0) {
 			kf_stat_count(&kf_counters.transfers_expired);
 			kf_transfer_free(t);
-		} else if (!any || time_before(t->deadline, *next)) {
-			*next = t->deadline;
-			any = true;
+		} else if (!next || ktime_before(t->deadline, next)) {
+			next = t->deadline;
 		}
 	}
-	return any;
+	return next;
+}
+
+/* The timer's part: queue the work (hard interrupt context, no lock). */
+static enum hrtimer_restart kf_gc_timer_fn(struct hrtimer *timer)
+{
+	queue_work(system_wq, &kf_gc_work);
+	return HRTIMER_NORESTART;
 }
 
 static void kf_gc_fn(struct work_struct *work)
 {
-	time64_t now = ktime_get_real_seconds(), wall;
-	unsigned long next = 0, delay = 0;
-	bool any;
+	ktime_t now = ktime_get_boottime(), next;
+	time64_t end;
 
 	mutex_lock(&kf_lock);
-	any = kf_transfer_expire(&next);
-	wall = kf_keyring_gc(now);
+	next = kf_transfer_expire(now);
+	/* keys end on whole seconds: the timer at the second they end */
+	end = kf_keyring_gc(ktime_divns(now, NSEC_PER_SEC));
+	if (end && (!next || ktime_before(ktime_set(end, 0), next)))
+		next = ktime_set(end, 0);
+	if (next && !kf_gc_stopping)
+		hrtimer_start(&kf_gc_timer, next, HRTIMER_MODE_ABS);
 	mutex_unlock(&kf_lock);
-	if (any)
-		delay = time_after(next, jiffies) ? next - jiffies : 1;
-	if (wall) {
-		unsigned long d = (wall > now ? wall - now : 1) * HZ;
-
-		if (!delay || d < delay)
-			delay = d;
-	}
-	if (delay)
-		schedule_delayed_work(&kf_gc_work, delay);
 }
 
-/* Run the collector now; it re-arms itself for the next deadline. */
+/* Run the collector now; it re-arms its timer for the next deadline. */
 void kf_gc_kick(void)
 {
-	mod_delayed_work(system_wq, &kf_gc_work, 0);
+	queue_work(system_wq, &kf_gc_work);
 }
 
 static struct kf_transfer *kf_transfer_find(u32 id)
@@ -146,9 +167,41 @@ static u32 kf_transfer_new_id(void)
 	return kf_next_id;
 }
 
+/*
+ * TAI64N of now, strictly greater than every one written before (one
+ * nanosecond more when the clock has not moved, or went back): the
+ * distributor refuses a request whose timestamp does not increase, which
+ * makes a recorded message 1 useless to replay.  kf_lock held.
+ */
+static void kf_timestamp(u8 out[KF_TAI64N_SIZE])
+{
+	struct timespec64 ts;
+	u64 sec;
+	u32 nsec;
+
+	lockdep_assert_held(&kf_lock);
+	ktime_get_real_ts64(&ts);
+	sec = KF_TAI64_BASE + (u64)max_t(time64_t, ts.tv_sec, 0);
+	nsec = ts.tv_nsec;
+	if (sec < kf_last_ts_sec ||
+	    (sec == kf_last_ts_sec && nsec <= kf_last_ts_nsec)) {
+		sec = kf_last_ts_sec;
+		nsec = kf_last_ts_nsec + 1;
+		if (nsec >= NSEC_PER_SEC) {
+			sec++;
+			nsec = 0;
+		}
+	}
+	kf_last_ts_sec = sec;
+	kf_last_ts_nsec = nsec;
+	put_unaligned_be64(sec, out);
+	put_unaligned_be32(nsec, out + 8);
+}
+
 static int kf_request_build(const struct kf_begin_params *p, u8 *buf,
 			    size_t *len)
 {
+	u8 ts[KF_TAI64N_SIZE];
 	size_t pos = 0;
 	unsigned int i;
 	int ret;
@@ -174,8 +227,35 @@ static int kf_request_build(const struct kf_begin_params *p, u8 *buf,
 			ret = kf_tlv_put(buf, KF_REQUEST_MAX, &pos, KF_Q_KEC_PUB,
 					 kf_entity.kec_pub, KEYFERRY_KEY_SIZE);
 	}
+	if (!ret) {
+		kf_timestamp(ts);
+		ret = kf_tlv_put(buf, KF_REQUEST_MAX, &pos, KF_Q_TIMESTAMP, ts,
+				 sizeof(ts));
+	}
 	*len = pos;
 	return ret;
+}
+
+/* May a transfer of this kind begin in the entity's state?  kf_lock held. */
+static int kf_begin_allowed(u8 kind, struct netlink_ext_ack *extack)
+{
+	switch (kf_entity.state) {
+	case KEYFERRY_ENTITY_NONE:
+		NL_SET_ERR_MSG_MOD(extack, "no entity: ENTITY_CREATE first");
+		return -ENOKEY;
+	case KEYFERRY_ENTITY_REVOKED:
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this entity was revoked: replace it (ENTITY_CREATE with REPLACE) and enroll again");
+		return -EKEYREVOKED;
+	case KEYFERRY_ENTITY_CREATED:
+		if (kind == KEYFERRY_TRANSFER_FETCH) {
+			NL_SET_ERR_MSG_MOD(extack, "not enrolled: enroll before fetching");
+			return -ENOKEY;
+		}
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -187,7 +267,6 @@ int kf_transfer_begin(const struct kf_begin_params *p, u32 *id, u8 **msg,
 {
 	struct kf_transfer *t = NULL;
 	u8 *payload = NULL, *out = NULL;
-	unsigned long next;
 	unsigned int d = 0, i;
 	size_t plen, olen;
 	struct kf_crypto c;
@@ -197,12 +276,10 @@ int kf_transfer_begin(const struct kf_begin_params *p, u32 *id, u8 **msg,
 	if (ret)
 		return ret;
 	mutex_lock(&kf_lock);
-	kf_transfer_expire(&next);
-	if (kf_entity.state == KEYFERRY_ENTITY_NONE) {
-		NL_SET_ERR_MSG_MOD(extack, "no entity: ENTITY_CREATE first");
-		ret = -ENOKEY;
+	kf_transfer_expire(ktime_get_boottime());
+	ret = kf_begin_allowed(p->kind, extack);
+	if (ret)
 		goto out;
-	}
 	if (p->dkey) {
 		for (d = 0; d < kf_entity.n_dkeys; d++)
 			if (!memcmp(kf_entity.dkeys[d], p->dkey,
@@ -237,21 +314,24 @@ int kf_transfer_begin(const struct kf_begin_params *p, u32 *id, u8 **msg,
 	get_random_bytes(t->sender_index, sizeof(t->sender_index));
 	memcpy(t->dkid, kf_entity.dkids[d], KF_KID_SIZE);
 	out[0] = 1;	/* type: message 1 */
-	out[1] = 1;	/* version */
+	out[1] = KF_PROTOCOL_VERSION;
 	memcpy(out + 4, t->sender_index, 4);
 	memcpy(out + 8, t->dkid, KF_KID_SIZE);
 	ret = kf_noise_write1(&c, &t->noise, KF_PROLOGUE,
 			      sizeof(KF_PROLOGUE) - 1, kf_entity.kei,
 			      kf_entity.kei_pub, kf_entity.dkeys[d], NULL,
 			      payload, plen, out + KF_MSG1_HEADER);
-	if (ret)
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(extack, "making message 1 failed");
 		goto out;
+	}
 	t->kind = p->kind;
 	t->n_items = p->n_items;
 	for (i = 0; i < p->n_items; i++)
 		strscpy(t->items[i], p->items[i], sizeof(t->items[i]));
 	t->id = kf_transfer_new_id();
-	t->deadline = jiffies + KEYFERRY_TRANSFER_TIMEOUT_SECS * HZ;
+	t->deadline = ktime_add(ktime_get_boottime(),
+				ktime_set(KEYFERRY_TRANSFER_TIMEOUT_SECS, 0));
 	list_add_tail(&t->node, &kf_transfers);
 	WRITE_ONCE(kf_n_pending, kf_n_pending + 1);
 	kf_stat_count(&kf_counters.transfers_begun);
@@ -273,125 +353,45 @@ out:
 	return ret;
 }
 
-static const char kf_item_label[] = "keyferry/1 item";
-static const char kf_wrap_label[] = "keyferry/1 wrap";
-static const u8 kf_nul;
-
-/* alg 2: k = HKDF-Expand(HKDF-Extract(salt, Kw), "keyferry/1 wrap" || 0 || info) */
-static int kf_unwrap_open(struct kf_crypto *c, u8 *out, const u8 kw[32],
-			  const struct kf_sealed *s, const struct kf_buf *info,
-			  const u8 *aad, size_t aad_len)
+/*
+ * Forget a transfer just begun whose message 1 never reached the caller
+ * (its reply could not be made or sent): the caller was told the begin
+ * failed, so it must not hold a slot until it expires.
+ */
+void kf_transfer_cancel(u32 id)
 {
-	static const u8 zero_nonce[KF_AEAD_NONCE_SIZE];
-	struct kf_buf ikm = { kw, 32 };
-	struct kf_buf parts[7] = {
-		{ kf_wrap_label, sizeof(kf_wrap_label) - 1 },
-		{ &kf_nul, 1 },
-	};
-	u8 prk[KF_HASH_SIZE], k[32];
-	unsigned int i;
-	int ret;
+	struct kf_transfer *t;
 
-	for (i = 0; i < 5; i++)
-		parts[2 + i] = info[i];
-	ret = kf_hkdf_extract(c, prk, s->enc, 32, &ikm, 1);
-	if (!ret)
-		ret = kf_hkdf_expand(c, k, sizeof(k), prk, parts, 7);
-	if (!ret)
-		ret = kf_aead_open(c, out, k, zero_nonce, aad, aad_len, s->ct,
-				   s->ct_len);
-	memzero_explicit(prk, sizeof(prk));
-	memzero_explicit(k, sizeof(k));
-	return ret;
+	mutex_lock(&kf_lock);
+	t = kf_transfer_find(id);
+	if (t)
+		kf_transfer_free(t);
+	mutex_unlock(&kf_lock);
 }
 
 /*
- * One item of a fetch reply: every check of section 3.3 for items, in
- * order, then the opened key staged in *st.  used[] marks the requested
- * names already delivered.  kf_lock held.
+ * Item i of a fetch reply: it must name a requested item not delivered yet
+ * in this reply (used[] marks those), then item.c runs its other checks
+ * and opens it.  kf_lock held.
  */
-static int kf_item_open(struct kf_crypto *c, struct kf_transfer *t,
-			const struct kf_reply_item *it, bool *used,
-			struct kf_staged *staged, unsigned int idx,
-			struct netlink_ext_ack *extack)
+static int kf_fetch_item(struct kf_crypto *c, struct kf_transfer *t,
+			 const struct kf_reply_item *it, bool *used,
+			 struct kf_staged *st, unsigned int i,
+			 struct netlink_ext_ack *extack)
 {
-	struct kf_staged *st = &staged[idx];
-	struct kf_sealed s;
-	struct kf_buf info[5];
-	const u8 *kw = NULL;
 	unsigned int j;
-	bool wrapped;
-	int ret;
 
-	memcpy(st->item, it->name, it->name_len);
-	st->item[it->name_len] = '\0';
-	st->version = it->version;
+	memcpy(st[i].item, it->name, it->name_len);
+	st[i].item[it->name_len] = '\0';
 	for (j = 0; j < t->n_items; j++)
-		if (!used[j] && !strcmp(t->items[j], st->item))
+		if (!used[j] && !strcmp(t->items[j], st[i].item))
 			break;
 	if (j == t->n_items) {
 		NL_SET_ERR_MSG_MOD(extack, "reply item was not requested, or is repeated");
 		return -EPROTO;
 	}
 	used[j] = true;
-	ret = kf_sealed_parse(it->sealed, it->sealed_len, &s);
-	if (ret) {
-		NL_SET_ERR_MSG_MOD(extack, "sealed item header malformed");
-		return ret;
-	}
-	if (s.alg == KF_SEAL_HPKE &&
-	    memcmp(s.kid, kf_entity.kec_kid, KF_KID_SIZE)) {
-		NL_SET_ERR_MSG_MOD(extack, "item sealed to another entity");
-		return -ENOKEY;
-	}
-	ret = kf_policy_parse(it->policy, it->policy_len, &st->pol);
-	if (ret) {
-		if (ret == -EOPNOTSUPP)
-			NL_SET_ERR_MSG_MOD(extack, "item policy not understood");
-		else
-			NL_SET_ERR_MSG_MOD(extack, "item policy malformed");
-		return ret;
-	}
-	wrapped = s.alg == KF_SEAL_WRAP;
-	if (wrapped != !!st->pol.unwrap_key[0]) {
-		NL_SET_ERR_MSG_MOD(extack, "UNWRAP_KEY and the sealing algorithm disagree");
-		return -EPROTO;
-	}
-	if (wrapped) {
-		kw = kf_unwrap_find(st->pol.unwrap_key, staged, idx);
-		if (!kw) {
-			NL_SET_ERR_MSG_MOD(extack, "item sealed to an unwrapping key not held");
-			return -ENOKEY;
-		}
-	}
-	info[0] = (struct kf_buf){ kf_item_label, sizeof(kf_item_label) - 1 };
-	info[1] = (struct kf_buf){ &kf_nul, 1 };
-	info[2] = (struct kf_buf){ kf_entity.region, strlen(kf_entity.region) };
-	info[3] = (struct kf_buf){ &kf_nul, 1 };
-	info[4] = (struct kf_buf){ st->item, it->name_len };
-	st->key_len = s.ct_len - KF_TAG_SIZE;
-	st->key = kf_zalloc(st->key_len);
-	if (!st->key)
-		return -ENOMEM;
-	if (s.alg == KF_SEAL_HPKE)
-		ret = kf_hpke_open(c, st->key, kf_entity.kec, kf_entity.kec_pub,
-				   s.enc, info, 5, it->policy, it->policy_len,
-				   s.ct, s.ct_len);
-	else
-		ret = kf_unwrap_open(c, st->key, kw, &s, info, it->policy,
-				     it->policy_len);
-	if (ret == -EBADMSG) {
-		NL_SET_ERR_MSG_MOD(extack, "item inner layer failed authentication");
-		return -EBADE;
-	}
-	if (ret)
-		return ret;
-	ret = kf_policy_check(&st->pol, st->key_len, ktime_get_real_seconds());
-	if (ret == -EKEYEXPIRED)
-		NL_SET_ERR_MSG_MOD(extack, "item policy validity window excludes now");
-	else if (ret)
-		NL_SET_ERR_MSG_MOD(extack, "item key size does not match its policy");
-	return ret;
+	return kf_item_open(c, it, st, i, extack);
 }
 
 static int kf_finish_fetch(struct kf_crypto *c, struct kf_transfer *t,
@@ -412,13 +412,18 @@ static int kf_finish_fetch(struct kf_crypto *c, struct kf_transfer *t,
 	if (!st)
 		return -ENOMEM;
 	for (i = 0; i < r->n_items; i++) {
-		ret = kf_item_open(c, t, &r->items[i], used, st, i, extack);
+		ret = kf_fetch_item(c, t, &r->items[i], used, st, i, extack);
 		if (ret) {
 			strscpy(res->err_item, st[i].item, sizeof(res->err_item));
 			goto err;
 		}
 	}
 	ret = kf_keys_install(keyring, st, r->n_items);
+	if (ret == -ENOSPC) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "no room for these keys (unwrapping keys, version records or tracked keys); none installed");
+		goto err;
+	}
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "installing the keys failed; none installed");
 		goto err;
@@ -447,11 +452,14 @@ static int kf_finish_enroll(const struct kf_reply *r,
 		NL_SET_ERR_MSG_MOD(extack, "enroll reply does not bind this entity's name");
 		return -EPROTO;
 	}
-	kf_entity.state = KEYFERRY_ENTITY_ENROLLED;
+	if (kf_entity.state != KEYFERRY_ENTITY_ENROLLED) {
+		kf_entity.state = KEYFERRY_ENTITY_ENROLLED;
+		kf_state_changed();
+	}
 	return 0;
 }
 
-/* Section 3.3, in order; kf_lock held, the transfer already unlisted. */
+/* Section 3.4, in order; kf_lock held, the transfer already unlisted. */
 static int kf_finish_locked(struct kf_transfer *t, const u8 *msg, size_t len,
 			    struct key *keyring, struct kf_finish_result *res,
 			    struct netlink_ext_ack *extack)
@@ -465,7 +473,7 @@ static int kf_finish_locked(struct kf_transfer *t, const u8 *msg, size_t len,
 		NL_SET_ERR_MSG_MOD(extack, "reply truncated");
 		return -EMSGSIZE;
 	}
-	if (msg[0] != 2 || msg[1] != 1 || msg[2] || msg[3]) {
+	if (msg[0] != 2 || msg[1] != KF_PROTOCOL_VERSION || msg[2] || msg[3]) {
 		NL_SET_ERR_MSG_MOD(extack, "reply type, version or reserved bytes wrong");
 		return -EPROTONOSUPPORT;
 	}
@@ -475,7 +483,7 @@ static int kf_finish_locked(struct kf_transfer *t, const u8 *msg, size_t len,
 	}
 	if (memcmp(msg + 8, t->dkid, KF_KID_SIZE)) {
 		NL_SET_ERR_MSG_MOD(extack, "reply comes from another distributor key");
-		return -EKEYREJECTED;
+		return -EREMCHG;
 	}
 	ret = kf_crypto_alloc(&c);
 	if (ret)
@@ -499,6 +507,13 @@ static int kf_finish_locked(struct kf_transfer *t, const u8 *msg, size_t len,
 		goto out;
 	}
 	ret = kf_status_errno(r->status);
+	if (r->status == KF_STATUS_REVOKED) {
+		/* authenticated by a pinned Kd: revocation reaches the keys */
+		kf_entity_revoke();
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the distributor says this entity is revoked: every key it installed is revoked");
+		goto out;
+	}
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "the distributor refused (authenticated status)");
 		goto out;
@@ -523,12 +538,11 @@ int kf_transfer_finish(u32 id, const u8 *msg, size_t len, struct key *keyring,
 		       struct netlink_ext_ack *extack)
 {
 	struct kf_transfer *t;
-	unsigned long next;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	mutex_lock(&kf_lock);
-	kf_transfer_expire(&next);
+	kf_transfer_expire(ktime_get_boottime());
 	t = kf_transfer_find(id);
 	if (!t) {
 		NL_SET_ERR_MSG_MOD(extack, "unknown, expired or finished transfer id");
@@ -568,13 +582,25 @@ void kf_finish_result_release(struct kf_finish_result *res)
 int kf_transfer_init(void)
 {
 	kf_next_id = get_random_u32();
+	hrtimer_init(&kf_gc_timer, CLOCK_BOOTTIME, HRTIMER_MODE_ABS);
+	kf_gc_timer.function = kf_gc_timer_fn;
 	return 0;
 }
 
-/* Unload, after netlink is gone: nothing can begin or finish any more. */
+/*
+ * Unload, after netlink is gone: nothing can begin or finish any more.
+ * The work re-arms the timer and the timer queues the work: once
+ * kf_gc_stopping is set (under kf_lock, which the work holds while it
+ * re-arms) neither comes back, whatever order they were in.
+ */
 void kf_transfer_exit(void)
 {
-	cancel_delayed_work_sync(&kf_gc_work);
+	mutex_lock(&kf_lock);
+	kf_gc_stopping = true;
+	mutex_unlock(&kf_lock);
+	hrtimer_cancel(&kf_gc_timer);
+	cancel_work_sync(&kf_gc_work);
+	hrtimer_cancel(&kf_gc_timer);
 	mutex_lock(&kf_lock);
 	kf_transfer_flush();
 	mutex_unlock(&kf_lock);

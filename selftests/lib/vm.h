@@ -24,7 +24,40 @@ int kf_vm_run(char *out, size_t cap, const char *fmt, ...)
  * returns fn's return value (which must fit in 0..255), or -1.
  */
 int kf_vm_as_nobody(int (*fn)(void *), void *arg);
+/*
+ * Run fn in a child that is still uid 0 and keeps CAP_NET_ADMIN, but has
+ * dropped CAP_SYS_ADMIN (effective, permitted, inheritable, bounding set):
+ * a daemon given CAP_NET_ADMIN only.  fn's return value (0..255), or -1;
+ * 254 when the child could not drop it.
+ */
+int kf_vm_without_sys_admin(int (*fn)(void *), void *arg);
+/*
+ * The same as uid/gid 65534 keeping CAP_NET_ADMIN only: the privilege of
+ * the helper (it may talk to the module), without CAP_SYS_ADMIN.
+ */
+int kf_vm_as_net_admin(int (*fn)(void *), void *arg);
 /* Unreclaimable slab of the whole kernel, from /proc/meminfo, in kB. */
 long kf_vm_slab_unreclaimable_kb(void);
+/* name=value from the kernel command line (run-all passes kf.*), or dflt. */
+unsigned long long kf_vm_cmdline(const char *name, unsigned long long dflt);
+bool kf_vm_cmdline_has(const char *word);
+/* How many times needle occurs in hay. */
+int kf_vm_count_in(const char *hay, const char *needle);
+/*
+ * Wait up to secs for the file at path (a daemon's log) to hold `what` at
+ * least `times` times; its last contents in out (cap bytes) either way.
+ */
+bool kf_vm_file_says(const char *path, char *out, size_t cap, const char *what, int times,
+		     int secs);
+
+#ifdef ASSERT_EQ
+/* In a kselftest test: run a command; fail (with its output) unless it exits 0. */
+#define RUN_OK(out, ...) do { \
+	int __rc = kf_vm_run(out, sizeof(out), __VA_ARGS__); \
+	if (__rc) \
+		TH_LOG("exit %d: %s", __rc, out); \
+	ASSERT_EQ(0, __rc); \
+} while (0)
+#endif
 
 #endif /* KEYFERRY_SELFTEST_VM_H */

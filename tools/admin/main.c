@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-/*
- * keyferry-admin: see tools/common/admin_main.c.  Nothing but the entry point
- * here, so that this file builds with no include path at all.
- */
-int kf_admin_main(int argc, char **argv);
+/* keyferry-admin: nothing but the entry point, see cmdline.c. */
+#include "tools/admin/admin.h"
+
 int main(int argc, char **argv);
 
 int main(int argc, char **argv)

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-/*
- * keyferry-repo: see tools/common/repo_main.c.  Nothing but the entry point
- * here, so that this file builds with no include path at all.
- */
-int kf_repo_main(int argc, char **argv);
+/* keyferry-repo: nothing but the entry point, see cmdline.c. */
+#include "tools/repo/repo.h"
+
 int main(int argc, char **argv);
 
 int main(int argc, char **argv)

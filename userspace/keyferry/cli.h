@@ -19,9 +19,14 @@ int kf_open_module(struct kf_genl *g);
 /* Print "keyferry: what: strerror (extack)" and return the exit code. */
 int kf_report_kernel_error(const char *what, const struct kf_genl *g, int err);
 
+int kf_cmd_status(int argc, char **argv);
 int kf_cmd_enroll(int argc, char **argv);
+int kf_cmd_replace(int argc, char **argv);
+int kf_cmd_owner(int argc, char **argv);
 int kf_cmd_fetch(int argc, char **argv);
 int kf_cmd_list(int argc, char **argv);
 int kf_cmd_daemon(int argc, char **argv);
+int kf_cmd_identity(int argc, char **argv);
+int kf_cmd_teardown(int argc, char **argv);
 
 #endif /* KEYFERRY_CLI_H */

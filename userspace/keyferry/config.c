@@ -17,6 +17,8 @@ void kf_config_defaults(struct kf_config *c)
 	c->retry_min = 5;
 	c->retry_max = 300;
 	c->timeout = 30;
+	snprintf(c->identity, sizeof(c->identity), "%s", "/var/lib/keyferry/identity");
+	c->identity_autosave = true;
 }
 
 int kf_parse_keyring(const char *s, int32_t *keyring)
@@ -47,6 +49,80 @@ int kf_parse_keyring(const char *s, int32_t *keyring)
 	return 0;
 }
 
+int kf_parse_owner(const char *s, struct kf_owner_key *o, char *why, size_t whylen)
+{
+	size_t n = strcspn(s, " \t=");
+	const char *key = s + n;
+
+	memset(o, 0, sizeof(*o));
+	if (!kf_owner_name_valid(s, n)) {
+		snprintf(why, whylen, "owner \"%.*s\": the name must be 1 to %d bytes of "
+			 "[A-Za-z0-9._-]", (int)n, s, KEYFERRY_OWNER_NAME_MAX);
+		return -EINVAL;
+	}
+	memcpy(o->name, s, n);
+	key += strspn(key, " \t=");
+	if (kf_key_from_base64(o->key, key)) {
+		snprintf(why, whylen, "owner %s: \"%s\" is not a base64 32-byte public key",
+			 o->name, key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kf_config_owner(struct kf_config *c, const char *value, char *why, size_t whylen)
+{
+	unsigned int i;
+	int ret;
+
+	if (c->n_owners >= KEYFERRY_MAX_OWNER_KEYS) {
+		snprintf(why, whylen, "more than %d owner keys", KEYFERRY_MAX_OWNER_KEYS);
+		return -EINVAL;
+	}
+	ret = kf_parse_owner(value, &c->owners[c->n_owners], why, whylen);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->n_owners; i++)
+		if (!memcmp(c->owners[i].key, c->owners[c->n_owners].key, KEYFERRY_KEY_SIZE)) {
+			snprintf(why, whylen, "owner %s: this key is given twice",
+				 c->owners[c->n_owners].name);
+			return -EINVAL;
+		}
+	c->n_owners++;
+	return 0;
+}
+
+/* "URL KEY": a provider, and the distributor key to address it by. */
+static int kf_config_provider(struct kf_config *c, const char *value, char *why,
+			      size_t whylen)
+{
+	struct kf_provider_conf *p = &c->providers[c->n_providers];
+	size_t n = strcspn(value, " \t");
+	const char *key = value + n + strspn(value + n, " \t");
+
+	if (c->n_providers >= KF_MAX_PROVIDERS) {
+		snprintf(why, whylen, "more than %d providers", KF_MAX_PROVIDERS);
+		return -EINVAL;
+	}
+	if ((strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) ||
+	    n >= KF_URL_MAX) {
+		snprintf(why, whylen, "provider \"%.*s\": not an http:// or https:// URL "
+			 "of at most %d bytes", (int)(n < 200 ? n : 200), value,
+			 KF_URL_MAX - 1);
+		return -EINVAL;
+	}
+	memcpy(p->url, value, n);
+	p->url[n] = '\0';
+	if (kf_key_from_base64(p->key, key)) {
+		snprintf(why, whylen, "provider %s: \"%s\" is not a base64 32-byte public "
+			 "key (the provider's distributor key, pinned at enrollment)",
+			 p->url, key);
+		return -EINVAL;
+	}
+	c->n_providers++;
+	return 0;
+}
+
 static int parse_uint(const char *s, unsigned int min, unsigned int max,
 		      unsigned int *out)
 {
@@ -71,6 +147,19 @@ static char *trim(char *s)
 	while (end > s && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 	return s;
+}
+
+static int kf_config_teardown(struct kf_config *c, const char *value, char *why,
+			      size_t whylen)
+{
+	if (c->n_teardowns >= KF_MAX_TEARDOWNS) {
+		snprintf(why, whylen, "more than %d teardown entries", KF_MAX_TEARDOWNS);
+		return -EINVAL;
+	}
+	if (kf_teardown_parse(value, &c->teardowns[c->n_teardowns], why, whylen))
+		return -EINVAL;
+	c->n_teardowns++;
+	return 0;
 }
 
 static int kf_config_set(struct kf_config *c, const char *key, const char *value,
@@ -104,6 +193,30 @@ static int kf_config_set(struct kf_config *c, const char *key, const char *value
 		strcpy(c->items[c->n_items++], value);
 		return 0;
 	}
+	if (!strcmp(key, "owner"))
+		return kf_config_owner(c, value, why, whylen);
+	if (!strcmp(key, "provider"))
+		return kf_config_provider(c, value, why, whylen);
+	if (!strcmp(key, "identity")) {
+		if (strlen(value) < sizeof(c->identity) && (value[0] == '/' || !strcmp(value, "none"))) {
+			snprintf(c->identity, sizeof(c->identity), "%s",
+				 strcmp(value, "none") ? value : "");
+			return 0;
+		}
+		snprintf(why, whylen, "identity must be an absolute path or none");
+		return -EINVAL;
+	}
+	/* identity_autosave too, spelled like the other keys */
+	if (!strcmp(key, "identity-autosave") || !strcmp(key, "identity_autosave")) {
+		if (!strcmp(value, "yes") || !strcmp(value, "no")) {
+			c->identity_autosave = !strcmp(value, "yes");
+			return 0;
+		}
+		snprintf(why, whylen, "%s must be yes or no", key);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "teardown"))
+		return kf_config_teardown(c, value, why, whylen);
 	if (!strcmp(key, "keyring")) {
 		if (kf_parse_keyring(value, &c->keyring) == 0)
 			return 0;
@@ -145,6 +258,14 @@ int kf_config_load(struct kf_config *c, const char *path, char *err, size_t errl
 		char *s, *eq, *hash;
 
 		lineno++;
+		/* The rest of a longer line would be read as a line of its
+		 * own: the tail of a long comment as a setting. */
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line longer than %zu bytes",
+				 path, lineno, sizeof(line) - 2);
+			ret = -EINVAL;
+			break;
+		}
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';

@@ -3,14 +3,31 @@
  * keyferry daemon: keeps the configured items installed.
  *
  * Each item is fetched at start, then again renew_margin seconds before the
- * key it delivered expires, or at once when the module reports that key
- * expired.  A failed fetch is retried after retry_min seconds, doubling up
+ * key it delivered expires or its owner's lease ends (whichever is first:
+ * every delivery renews the lease), or at once when the module reports that
+ * key ended.  A failed fetch is retried after retry_min seconds, doubling up
  * to retry_max, each delay spread by +-25% jitter so that a fleet whose
  * repository comes back does not return all at once.  Repositories are
  * tried in the configured order (relay.c).  SIGHUP reloads the
  * configuration (a bad one is refused and the old one kept); SIGTERM and
  * SIGINT stop.  Logs go to stderr, with journal priority prefixes when
  * stderr is the journal.
+ *
+ * The module ends keys by itself (their lifetime, a lapsed lease, the
+ * entity's revocation) and says so on its events group; the daemon logs
+ * each one (kf_daemon_key_ended).  A key ended for good, its lease lapsed
+ * or its entity revoked, has its consumers torn down: the teardown entries
+ * of the configuration for its item (teardown.h: dm-crypt volumes closed
+ * and their keys wiped, fscrypt keys removed), since they copied the key
+ * and revoking it does not stop them.  A key at the end of its TIMEOUT or
+ * NOT_AFTER is fetched again instead (a renewal, when the owner has one).
+ * After the entity's revocation (an event, or a fetch refused as revoked)
+ * every teardown entry runs and nothing more is fetched.
+ *
+ * After each fetch cycle the daemon saves the identity to the configured
+ * file when the module's state changed since the blob it holds (a new
+ * version installed, the entity revoked...; autosave.c), unless the
+ * configuration says identity-autosave = no.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +44,7 @@
 
 #include "cli.h"
 #include "fetch.h"
+#include "identity_file.h"
 #include "keyferry.h"
 
 #define KF_NEVER ((time_t)1 << 62)
@@ -45,6 +63,8 @@ struct kf_daemon {
 	struct kf_genl g;
 	struct nl_sock *events;
 	bool journal;
+	bool revoked;			/* the module said: entity revoked */
+	uint64_t saved_gen;		/* state generation of the blob on disk */
 };
 
 static volatile sig_atomic_t kf_reload, kf_stop;
@@ -106,6 +126,42 @@ static void kf_daemon_set_items(struct kf_daemon *d, const struct kf_config *cfg
 	}
 }
 
+/* Close what uses item's key (NULL: every item's), as configured. */
+static void kf_daemon_teardown(struct kf_daemon *d, const char *item, const char *why)
+{
+	char msg[512];
+	unsigned int i;
+
+	for (i = 0; i < d->cfg.n_teardowns; i++) {
+		const struct kf_teardown *t = &d->cfg.teardowns[i];
+
+		if (item && strcmp(t->item, item))
+			continue;
+		if (kf_teardown_run(t, msg, sizeof(msg)))
+			kf_log(d, 2, "teardown %s (%s) failed: %s", t->item, why, msg);
+		else
+			kf_log(d, 4, "teardown %s (%s): %s", t->item, why, msg);
+	}
+}
+
+/* n_keys: how many keys the module ended, or -1 when not told. */
+static void kf_daemon_entity_revoked(struct kf_daemon *d, long n_keys)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_items; i++)
+		d->items[i].due = KF_NEVER;
+	if (n_keys >= 0)
+		kf_log(d, 2, "this entity is revoked by its distributor: the module revoked "
+		       "%ld keys", n_keys);
+	if (d->revoked)
+		return;
+	d->revoked = true;
+	kf_daemon_teardown(d, NULL, "this entity is revoked");
+	kf_log(d, 2, "nothing more is fetched: the host needs keyferry replace and a new "
+	       "enrollment");
+}
+
 static void kf_daemon_fetch(struct kf_daemon *d, struct kf_daemon_item *it, time_t now)
 {
 	const char *name = it->name;
@@ -116,6 +172,11 @@ static void kf_daemon_fetch(struct kf_daemon *d, struct kf_daemon_item *it, time
 	int ret;
 
 	ret = kf_fetch_items(&d->g, &d->cfg, &name, 1, &out, err, sizeof(err));
+	if (ret == -EKEYREVOKED) {
+		kf_log(d, 2, "fetch %s refused: %s", it->name, err);
+		kf_daemon_entity_revoked(d, -1);
+		return;
+	}
 	if (ret) {
 		it->failures++;
 		it->due = now + kf_backoff(&d->cfg, it->failures);
@@ -126,11 +187,15 @@ static void kf_daemon_fetch(struct kf_daemon *d, struct kf_daemon_item *it, time
 	}
 	it->failures = 0;
 	for (i = 0; i < out.n; i++) {
-		kf_log(d, 6, "installed %s: serial %d, %s %s, version %llu", out.keys[i].item,
-		       out.keys[i].serial, kf_key_type_name(out.keys[i].type),
-		       out.keys[i].description, (unsigned long long)out.keys[i].version);
-		if (out.keys[i].expiry && (!expiry || out.keys[i].expiry < expiry))
-			expiry = out.keys[i].expiry;
+		const struct kf_installed_key *k = &out.keys[i];
+
+		kf_log(d, 6, "installed %s: serial %d, %s %s, version %llu", k->item,
+		       k->serial, kf_key_type_name(k->type), k->description,
+		       (unsigned long long)k->version);
+		if (k->expiry && (!expiry || k->expiry < expiry))
+			expiry = k->expiry;
+		if (k->renew_by && (!expiry || k->renew_by < expiry))
+			expiry = k->renew_by;
 	}
 	if (!expiry) {
 		it->due = KF_NEVER;
@@ -143,27 +208,64 @@ static void kf_daemon_fetch(struct kf_daemon *d, struct kf_daemon_item *it, time
 	kf_log(d, 6, "%s: renewal in %lld s", it->name, (long long)(it->due - now));
 }
 
+/*
+ * The module ended key k (EXPIRED, or REVOKED for reason): log it, with
+ * what identifies the key to its consumers (the description a dm-crypt
+ * table names, the serial); a key ended for good has its item's consumers
+ * torn down.  For an entity's revocation that happens once, for every
+ * item, in kf_daemon_entity_revoked().
+ */
+static void kf_daemon_key_ended(struct kf_daemon *d, const struct kf_installed_key *k,
+				uint8_t type, uint8_t reason)
+{
+	kf_log(d, type == KEYFERRY_EVENT_REVOKED ? 2 : 5,
+	       "teardown: %s %s (serial %d, item %s of owner %s, version %llu) %s",
+	       kf_key_type_name(k->type), k->description, k->serial, k->item, k->owner,
+	       (unsigned long long)k->version,
+	       type == KEYFERRY_EVENT_EXPIRED ? "reached the end of its lifetime" :
+	       reason == KEYFERRY_REVOKE_LEASE ? "was revoked: its lease lapsed" :
+	       "was revoked: this entity is revoked");
+	if (type == KEYFERRY_EVENT_REVOKED && reason == KEYFERRY_REVOKE_LEASE)
+		kf_daemon_teardown(d, k->item, "its lease lapsed");
+}
+
+/* The item's schedule after the module ended its key. */
+static void kf_daemon_refetch(struct kf_daemon *d, const char *item)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_items; i++)
+		if (!strcmp(d->items[i].name, item) && !d->revoked) {
+			kf_log(d, 5, "%s: its key ended; fetching", item);
+			d->items[i].due = 0;
+		}
+}
+
 static int kf_on_event(struct nl_msg *msg, void *arg)
 {
 	struct kf_daemon *d = arg;
 	struct nlattr *tb[KEYFERRY_A_MAX + 1];
-	const char *item;
-	unsigned int i;
-	uint8_t type;
+	struct kf_installed_key k;
+	uint8_t type, reason;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KEYFERRY_A_MAX, NULL) < 0 ||
-	    !tb[KEYFERRY_A_EVENT_TYPE] || !tb[KEYFERRY_A_ITEM_NAME])
+	    !tb[KEYFERRY_A_EVENT_TYPE])
 		return NL_OK;
 	type = nla_get_u8(tb[KEYFERRY_A_EVENT_TYPE]);
-	item = nla_get_string(tb[KEYFERRY_A_ITEM_NAME]);
-	if (type != KEYFERRY_EVENT_EXPIRED)
+	if (type != KEYFERRY_EVENT_EXPIRED && type != KEYFERRY_EVENT_REVOKED)
 		return NL_OK;
-	for (i = 0; i < d->n_items; i++) {
-		if (!strcmp(d->items[i].name, item)) {
-			kf_log(d, 5, "%s: the module reports its key expired; fetching", item);
-			d->items[i].due = 0;
-		}
+	reason = tb[KEYFERRY_A_REVOKE_REASON] ? nla_get_u8(tb[KEYFERRY_A_REVOKE_REASON]) : 0;
+	if (!tb[KEYFERRY_A_KEY]) {
+		if (type == KEYFERRY_EVENT_REVOKED && reason == KEYFERRY_REVOKE_ENTITY)
+			kf_daemon_entity_revoked(d, tb[KEYFERRY_A_REVOKED_KEYS] ?
+						 nla_get_u32(tb[KEYFERRY_A_REVOKED_KEYS]) : 0);
+		return NL_OK;
 	}
+	if (kf_genl_parse_key(tb[KEYFERRY_A_KEY], &k))
+		return NL_OK;
+	kf_daemon_key_ended(d, &k, type, reason);
+	if (reason != KEYFERRY_REVOKE_ENTITY)
+		kf_daemon_refetch(d, k.item);
 	return NL_OK;
 }
 
@@ -205,12 +307,38 @@ static void kf_daemon_reload(struct kf_daemon *d)
 	       cfg.n_repositories);
 }
 
+/*
+ * After a fetch cycle: save the identity when the module's state moved
+ * past what the file holds (autosave.c).  A failure is logged and tried
+ * again after the next fetch cycle; the fetches themselves stand.
+ */
+static void kf_daemon_autosave(struct kf_daemon *d)
+{
+	char msg[700];
+	int ret;
+
+	ret = kf_identity_autosave(&d->g, &d->cfg, &d->saved_gen, msg, sizeof(msg));
+	if (ret < 0)
+		kf_log(d, 3, "%s; trying again after the next fetch", msg);
+	else if (ret > 0)
+		kf_log(d, 6, "%s", msg);
+}
+
+/* At start: the file holds what the module last saved or loaded. */
+static void kf_daemon_saved_gen_init(struct kf_daemon *d)
+{
+	struct kf_module_status st;
+
+	if (!kf_genl_get_status(&d->g, &st))
+		d->saved_gen = st.sealed_gen;
+}
+
 static int kf_daemon_run(struct kf_daemon *d)
 {
 	while (!kf_stop) {
 		time_t now = time(NULL), next = KF_NEVER;
 		struct pollfd pfd = { .fd = -1, .events = POLLIN };
-		unsigned int i;
+		unsigned int i, fetched = 0;
 		int timeout;
 
 		if (kf_reload) {
@@ -218,8 +346,12 @@ static int kf_daemon_run(struct kf_daemon *d)
 			kf_daemon_reload(d);
 		}
 		for (i = 0; i < d->n_items && !kf_stop; i++)
-			if (d->items[i].due <= now)
+			if (d->items[i].due <= now) {
 				kf_daemon_fetch(d, &d->items[i], now);
+				fetched++;
+			}
+		if (fetched)
+			kf_daemon_autosave(d);
 		for (i = 0; i < d->n_items; i++)
 			if (d->items[i].due < next)
 				next = d->items[i].due;
@@ -268,6 +400,12 @@ int kf_cmd_daemon(int argc, char **argv)
 	ret = kf_open_module(&d->g);
 	if (ret)
 		goto out;
+	/* After a reboot: the identity the TPM sealed, before any fetch. */
+	if (kf_identity_restore(&d->g, d->cfg.identity, err, sizeof(err)))
+		kf_log(d, 3, "%s", err);
+	else if (err[0])
+		kf_log(d, 6, "%s", err);
+	kf_daemon_saved_gen_init(d);
 	if (kf_daemon_open_events(d))
 		kf_log(d, 4, "cannot listen to the module's events; renewing on schedule only");
 	/* No SA_RESTART: a signal must wake poll(). */

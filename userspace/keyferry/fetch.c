@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "fetch.h"
+#include "identity_file.h"
 
 static void fetch_usage(void)
 {
@@ -21,17 +22,73 @@ static void fetch_usage(void)
 		"  K: module (default), session, user, process, thread or a keyring serial\n");
 }
 
-void kf_print_installed(const struct kf_installed_key *k)
+static void kf_when(char *out, size_t cap, uint64_t unix_secs)
 {
-	char when[32] = "never";
-	time_t t = (time_t)k->expiry;
+	time_t t = (time_t)unix_secs;
 	struct tm tm;
 
-	if (k->expiry && gmtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%d %s %s item=%s version=%llu expires=%s\n", k->serial,
-	       kf_key_type_name(k->type), k->description, k->item,
-	       (unsigned long long)k->version, when);
+	snprintf(out, cap, "never");
+	if (unix_secs && gmtime_r(&t, &tm))
+		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void kf_print_installed(const struct kf_installed_key *k)
+{
+	char when[32], renew[48] = "";
+
+	kf_when(when, sizeof(when), k->expiry);
+	if (k->renew_by) {
+		snprintf(renew, sizeof(renew), " renew-by=");
+		kf_when(renew + strlen(renew), sizeof(renew) - strlen(renew), k->renew_by);
+	}
+	printf("%d %s %s item=%s owner=%s version=%llu expires=%s%s\n", k->serial,
+	       kf_key_type_name(k->type), k->description, k->item, k->owner,
+	       (unsigned long long)k->version, when, renew);
+}
+
+/*
+ * Whether a provider's failure sends the fetch on to the next distributor:
+ * it could not be reached or answered no message 2, it said "internal
+ * error" (a provider whose copy is past its bound does), or this host does
+ * not pin its key (a configuration to fix, said in err).  Any other
+ * authenticated answer is the distributors' word, and final.
+ */
+static bool try_next(const struct kf_relay *relay, int ret)
+{
+	return relay->stage == KF_RELAY_NETWORK ||
+	       (relay->stage == KF_RELAY_FINISH && ret == -EREMOTEIO) ||
+	       (relay->stage == KF_RELAY_BEGIN && ret == -EKEYREJECTED);
+}
+
+/* The providers first, each a transfer of its own addressed to its key. */
+static int kf_fetch_providers(struct kf_genl *g, const struct kf_config *cfg,
+			      struct kf_transfer_begin *begin,
+			      struct kf_installed *out, char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret = -EHOSTUNREACH;
+
+	for (i = 0; i < cfg->n_providers; i++) {
+		const char *url = cfg->providers[i].url;
+		struct kf_relay relay = {
+			.repositories = &url,
+			.n_repositories = 1,
+			.timeout = cfg->timeout,
+			.keyring = cfg->keyring,
+		};
+
+		begin->distributor_key = cfg->providers[i].key;
+		ret = kf_relay_transfer(g, &relay, begin, "/v1/transfer", out);
+		begin->distributor_key = NULL;
+		if (ret && !try_next(&relay, ret))
+			snprintf(err, errlen, "%s", relay.error);
+		if (!ret || !try_next(&relay, ret))
+			return ret;
+		fprintf(stderr, "keyferry: provider %s: %s; trying the next "
+			"distributor\n", url, relay.error);
+		snprintf(err, errlen, "provider %s: %s", url, relay.error);
+	}
+	return -EHOSTUNREACH;
 }
 
 int kf_fetch_items(struct kf_genl *g, const struct kf_config *cfg,
@@ -54,12 +111,33 @@ int kf_fetch_items(struct kf_genl *g, const struct kf_config *cfg,
 	begin.n_items = n_items;
 	for (i = 0; i < n_items; i++)
 		begin.items[i] = items[i];
+	ret = kf_fetch_providers(g, cfg, &begin, out, err, errlen);
+	if (ret != -EHOSTUNREACH || !cfg->n_repositories)
+		return ret;
+	/* The repositories, under the first key pinned (theirs). */
 	ret = kf_relay_transfer(g, &relay, &begin, "/v1/transfer", out);
 	if (ret)
 		snprintf(err, errlen, "%s", relay.error);
 	if (ret && relay.stage == KF_RELAY_NETWORK)
 		return -EHOSTUNREACH;
 	return ret;
+}
+
+/*
+ * After the fetch: save the identity when the module's state moved past
+ * the blob last saved or loaded (autosave.c), as the daemon does.  Only
+ * when the configuration file was read, which names the file (the boot
+ * unit's `keyferry fetch --all` does).  A failed save is said, and does
+ * not fail the fetch: the keys are installed.
+ */
+static void fetch_autosave(struct kf_genl *g, const struct kf_config *cfg)
+{
+	char msg[700];
+	int ret;
+
+	ret = kf_identity_autosave(g, cfg, NULL, msg, sizeof(msg));
+	if (ret)
+		fprintf(stderr, "keyferry fetch: %s\n", msg);
 }
 
 int kf_cmd_fetch(int argc, char **argv)
@@ -75,7 +153,7 @@ int kf_cmd_fetch(int argc, char **argv)
 	struct kf_config cfg, cli;
 	struct kf_installed out;
 	unsigned int i, n_items = 0, start;
-	bool all = false, keyring_set = false;
+	bool all = false, keyring_set = false, config_read = false;
 	char err[600];
 	struct kf_genl g;
 	int c, ret;
@@ -118,7 +196,10 @@ int kf_cmd_fetch(int argc, char **argv)
 			fprintf(stderr, "keyferry fetch: %s\n", err);
 			return KF_EXIT_USAGE;
 		}
+		config_read = true;
 	}
+	if (!config_read)
+		cfg.identity[0] = '\0';	/* no file named: nothing saved */
 	if (cli.n_repositories) {
 		memcpy(cfg.repositories, cli.repositories, sizeof(cli.repositories));
 		cfg.n_repositories = cli.n_repositories;
@@ -159,10 +240,12 @@ int kf_cmd_fetch(int argc, char **argv)
 		for (i = 0; i < out.n; i++)
 			kf_print_installed(&out.keys[i]);
 	}
+	fetch_autosave(&g, &cfg);
 	kf_genl_close(&g);
 	return !ret ? KF_EXIT_OK : ret == -EHOSTUNREACH ? KF_EXIT_DISTRIBUTOR : KF_EXIT_KERNEL;
 
 report:
+	fetch_autosave(&g, &cfg);
 	kf_genl_close(&g);
 	if (ret) {
 		fprintf(stderr, "keyferry fetch: %s\n", err);

@@ -11,10 +11,11 @@ static int print_json(const struct kf_installed_key *k, void *arg)
 	unsigned int *n = arg;
 
 	/* Descriptions and names are restricted to [A-Za-z0-9._:@/-]. */
-	printf("%s{\"serial\":%d,\"type\":\"%s\",\"description\":\"%s\",\"item\":\"%s\","
-	       "\"version\":%llu,\"expiry\":%llu}", (*n)++ ? "," : "", k->serial,
-	       kf_key_type_name(k->type), k->description, k->item,
-	       (unsigned long long)k->version, (unsigned long long)k->expiry);
+	printf("%s{\"serial\":%d,\"type\":\"%s\",\"description\":\"%s\",\"owner\":\"%s\","
+	       "\"item\":\"%s\",\"version\":%llu,\"expiry\":%llu,\"renew_by\":%llu}",
+	       (*n)++ ? "," : "", k->serial, kf_key_type_name(k->type), k->description,
+	       k->owner, k->item, (unsigned long long)k->version,
+	       (unsigned long long)k->expiry, (unsigned long long)k->renew_by);
 	return 0;
 }
 

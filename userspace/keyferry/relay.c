@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,30 +56,42 @@ int kf_relay_challenge(struct kf_relay *relay, uint8_t nonce[KEYFERRY_NONCE_SIZE
 	return 0;
 }
 
-int kf_relay_transfer(struct kf_genl *g, struct kf_relay *relay,
-		      const struct kf_transfer_begin *begin, const char *path,
-		      struct kf_installed *out)
+/*
+ * A repository answers 409 when message 1's TIMESTAMP is not newer than the
+ * last one it accepted from this entity (docs/protocol.md 3.3): a replay,
+ * or another transfer of this host that overtook this one.  The module's
+ * next message 1 carries a newer timestamp, so the transfer is begun anew
+ * (as WireGuard does with a handshake initiation).  A wall clock set back
+ * stays refused until it passes the last accepted timestamp, which
+ * retrying at once cannot help: after KF_RELAY_TRIES the 409 is the answer.
+ */
+#define KF_RELAY_TRIES	3
+#define KF_HTTP_CONFLICT	409
+
+/* One transfer; *reordered when the repository answered 409. */
+static int kf_relay_once(struct kf_genl *g, struct kf_relay *relay,
+			 const struct kf_transfer_begin *begin, const char *path,
+			 struct kf_message *msg1, struct kf_installed *out,
+			 bool *reordered)
 {
 	struct kf_http_reply reply;
-	struct kf_message *msg1;
 	int ret;
 
+	*reordered = false;
 	relay->stage = KF_RELAY_OK;
 	relay->error[0] = '\0';
-	msg1 = malloc(sizeof(*msg1));
-	if (!msg1)
-		return -ENOMEM;
 	ret = kf_genl_transfer_begin(g, begin, msg1);
 	if (ret) {
 		relay->stage = KF_RELAY_BEGIN;
 		snprintf(relay->error, sizeof(relay->error), "the module refused to begin: %s%s%s",
 			 strerror(-ret), g->ext_msg[0] ? ": " : "", g->ext_msg);
-		goto out;
+		return ret;
 	}
 	ret = kf_relay_post(relay, path, msg1->data, msg1->len, KEYFERRY_MESSAGE_MAX, &reply);
 	if (ret) {
+		*reordered = ret == -EREMOTEIO && reply.status == KF_HTTP_CONFLICT;
 		kf_genl_transfer_abandon(g, msg1->transfer_id);
-		goto out;
+		return ret;
 	}
 	ret = kf_genl_transfer_finish(g, msg1->transfer_id, reply.body, reply.len,
 				      relay->keyring, out);
@@ -88,7 +101,25 @@ int kf_relay_transfer(struct kf_genl *g, struct kf_relay *relay,
 		snprintf(relay->error, sizeof(relay->error), "%s%s%s", strerror(-ret),
 			 g->ext_msg[0] ? ": " : "", g->ext_msg);
 	}
-out:
+	return ret;
+}
+
+int kf_relay_transfer(struct kf_genl *g, struct kf_relay *relay,
+		      const struct kf_transfer_begin *begin, const char *path,
+		      struct kf_installed *out)
+{
+	struct kf_message *msg1;
+	bool reordered = true;
+	unsigned int try;
+	int ret = 0;
+
+	msg1 = malloc(sizeof(*msg1));
+	if (!msg1)
+		return -ENOMEM;
+	for (try = 0; try < KF_RELAY_TRIES && reordered; try++) {
+		ret = kf_relay_once(g, relay, begin, path, msg1, out, &reordered);
+		relay->reordered += reordered;
+	}
 	free(msg1);
 	return ret;
 }

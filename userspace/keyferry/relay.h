@@ -3,7 +3,8 @@
  * One transfer, relayed: TRANSFER_BEGIN in the kernel, message 1 to a
  * repository (the next one when a repository cannot be reached), message 2
  * back to the kernel with TRANSFER_FINISH.  The helper sees only opaque
- * messages.
+ * messages.  A repository's 409 (message 1 replayed or reordered) begins
+ * the transfer anew, up to three times.
  */
 #ifndef KEYFERRY_RELAY_H
 #define KEYFERRY_RELAY_H
@@ -25,6 +26,7 @@ struct kf_relay {
 	/* out */
 	enum kf_relay_stage stage;
 	const char *repository;		/* the one that answered */
+	unsigned int reordered;		/* 409s answered (each began anew) */
 	char error[512];
 };
 

@@ -2,9 +2,9 @@
 /*
  * The primitives of docs/protocol.md section 1, each a thin wrapper over
  * OpenSSL 3.0: X25519, HKDF-SHA256 (RFC 5869), ChaCha20-Poly1305 (RFC 8439),
- * SHA-256 for kids, and base64 for keys in files.  Nothing here implements
- * a primitive by hand; the wrappers only fix the parameters, check lengths
- * and turn OpenSSL's 1/0 into 0/-errno.
+ * SHA-256 for kids (base64 for keys in files is in base64.c).  Nothing here
+ * implements a primitive by hand; the wrappers only fix the parameters,
+ * check lengths and turn OpenSSL's 1/0 into 0/-errno.
  */
 #include <errno.h>
 #include <limits.h>
@@ -156,17 +156,34 @@ int kf_x25519(uint8_t out[KF_KEY_SIZE], const uint8_t priv[KF_KEY_SIZE],
 	return kf_x25519_with_public(out, priv, NULL, peer_pub);
 }
 
+int kf_sha256(uint8_t out[32], const void *a, size_t a_len, const void *b,
+	      size_t b_len)
+{
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx;
+	int ret = -EIO;
+
+	if (!out || (!a && a_len) || (!b && b_len))
+		return -EINVAL;
+	ctx = EVP_MD_CTX_new();
+	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, a, a_len) == 1 &&
+	    (!b_len || EVP_DigestUpdate(ctx, b, b_len) == 1) &&
+	    EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32)
+		ret = 0;
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
 void kf_kid(const uint8_t pub[KF_KEY_SIZE], uint8_t kid[KF_KID_SIZE])
 {
 	uint8_t md[32];
-	unsigned int len = 0;
 
 	/*
 	 * SHA-256 of 32 bytes fails only if OpenSSL is broken; a zero kid
 	 * then matches no key a peer could name, so the caller fails closed.
 	 */
-	if (EVP_Digest(pub, KF_KEY_SIZE, md, &len, EVP_sha256(), NULL) != 1 ||
-	    len != sizeof(md))
+	if (kf_sha256(md, pub, KF_KEY_SIZE, NULL, 0))
 		memset(md, 0, sizeof(md));
 	memcpy(kid, md, KF_KID_SIZE);
 }
@@ -333,109 +350,5 @@ out:
 	if (ret)
 		kf_wipe(pt, pt_len);
 	EVP_CIPHER_CTX_free(ctx);
-	return ret;
-}
-
-/* ---- base64 ---------------------------------------------------------------- */
-
-int kf_base64_encode(char *out, size_t cap, const uint8_t *in, size_t len)
-{
-	size_t need;
-
-	if (!out || (!in && len) || len > INT_MAX / 4 * 3 - 3)
-		return -EINVAL;
-	need = (len + 2) / 3 * 4 + 1;
-	if (cap < need)
-		return -EMSGSIZE;
-	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	out[need - 1] = '\0';
-	return 0;
-}
-
-static bool b64_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-/*
- * The shape RFC 4648 allows and nothing else: groups of four, '=' only as
- * the last one or two characters.  EVP_DecodeBlock alone would skip
- * whitespace and count padding as data.
- */
-static int b64_check(const char *in, size_t n, size_t *pad)
-{
-	size_t i;
-
-	if (n % 4)
-		return -EINVAL;
-	*pad = 0;
-	if (n && in[n - 1] == '=')
-		*pad = (n >= 2 && in[n - 2] == '=') ? 2 : 1;
-	for (i = 0; i < n - *pad; i++)
-		if (!b64_char(in[i]))
-			return -EINVAL;
-	return 0;
-}
-
-int kf_base64_decode(uint8_t *out, size_t cap, size_t *len, const char *in)
-{
-	size_t n, pad, raw, dec_len;
-	uint8_t *tmp = NULL;
-	char *again = NULL;
-	int ret;
-
-	if (!out || !len || !in)
-		return -EINVAL;
-	n = strlen(in);
-	if (n > INT_MAX)
-		return -EINVAL;
-	ret = b64_check(in, n, &pad);
-	if (ret || !n) {
-		*len = 0;
-		return ret;
-	}
-	raw = n / 4 * 3;
-	dec_len = raw - pad;
-	if (cap < dec_len)
-		return -EMSGSIZE;
-	ret = -ENOMEM;
-	tmp = OPENSSL_malloc(raw);
-	again = OPENSSL_malloc(n + 1);
-	if (!tmp || !again)
-		goto out;
-	ret = -EINVAL;
-	if (EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)n) != (int)raw)
-		goto out;
-	/*
-	 * Canonical only: the bits under the padding must be zero, which is
-	 * the same as the encoding of the result giving back the input.
-	 */
-	EVP_EncodeBlock((unsigned char *)again, tmp, (int)dec_len);
-	if (memcmp(again, in, n))
-		goto out;
-	memcpy(out, tmp, dec_len);
-	*len = dec_len;
-	ret = 0;
-out:
-	OPENSSL_clear_free(tmp, raw);
-	OPENSSL_clear_free(again, n + 1);
-	return ret;
-}
-
-int kf_key_from_base64(uint8_t key[KF_KEY_SIZE], const char *in)
-{
-	uint8_t tmp[KF_KEY_SIZE + 3];
-	size_t len;
-	int ret;
-
-	if (!key || !in)
-		return -EINVAL;
-	ret = kf_base64_decode(tmp, sizeof(tmp), &len, in);
-	if (ret == -EMSGSIZE || (!ret && len != KF_KEY_SIZE))
-		ret = -EINVAL;
-	if (!ret)
-		memcpy(key, tmp, KF_KEY_SIZE);
-	kf_wipe(tmp, sizeof(tmp));
 	return ret;
 }

@@ -18,31 +18,26 @@ enum {
 	REQ_TOKEN,
 	REQ_NONCE,
 	REQ_KEC_PUB,
+	REQ_TIMESTAMP,
 };
 enum { REP_STATUS = 1, REP_MESSAGE, REP_ITEM, REP_ENTITY };
-enum { ITEM_NAME = 1, ITEM_VERSION, ITEM_POLICY, ITEM_SEALED };
+/* Type 2 (VERSION in version 1) is gone: the version is sealed. */
+enum { ITEM_NAME = 1, ITEM_POLICY = 3, ITEM_SEALED = 4 };
 
 #define BIT(t)			(1u << (t))
-#define REQ_FETCH_SEEN		(BIT(REQ_KIND) | BIT(REQ_ITEM_NAME))
+#define REQ_FETCH_SEEN		(BIT(REQ_KIND) | BIT(REQ_ITEM_NAME) | \
+				 BIT(REQ_TIMESTAMP))
 #define REQ_ENROLL_SEEN		(BIT(REQ_KIND) | BIT(REQ_REGION) | \
 				 BIT(REQ_ENTITY) | BIT(REQ_TOKEN) | \
-				 BIT(REQ_NONCE) | BIT(REQ_KEC_PUB))
-#define ITEM_ALL_SEEN		(BIT(ITEM_NAME) | BIT(ITEM_VERSION) | \
-				 BIT(ITEM_POLICY) | BIT(ITEM_SEALED))
+				 BIT(REQ_NONCE) | BIT(REQ_KEC_PUB) | \
+				 BIT(REQ_TIMESTAMP))
+#define ITEM_ALL_SEEN		(BIT(ITEM_NAME) | BIT(ITEM_POLICY) | \
+				 BIT(ITEM_SEALED))
 /* The largest payloads that still fit a message (section 3). */
 #define REQUEST_MAX		(KF_MESSAGE_MAX - KF_MSG1_MIN)
 #define REPLY_MAX		(KF_MESSAGE_MAX - KF_MSG2_MIN)
-#define ITEM_TLV_MAX		(4 + KF_NAME_MAX + 4 + 8 + 4 + KF_POLICY_MAX + \
-				 4 + KF_SEALED_MAX)
-
-static uint64_t get_be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | *p++;
-	return v;
-}
+#define ITEM_TLV_MAX		(4 + KF_NAME_MAX + 4 + KF_POLICY_MAX + 4 + \
+				 KF_SEALED_MAX)
 
 /* ---- status codes (section 5.3) ------------------------------------------ */
 
@@ -54,8 +49,8 @@ static const struct {
 	[KF_STATUS_UNKNOWN_ENTITY] = { "unknown entity", -EACCES },
 	[KF_STATUS_REVOKED] = { "entity revoked", -EKEYREVOKED },
 	[KF_STATUS_NOT_VALID] = { "entity not valid now", -EKEYEXPIRED },
-	[KF_STATUS_FORBIDDEN] = { "item forbidden to this entity", -EACCES },
-	[KF_STATUS_NO_ITEM] = { "no such item", -ENOENT },
+	[KF_STATUS_NOT_AVAILABLE] = { "item not available", -EACCES },
+	/* 5: "no such item" in version 1, never sent since (section 5.3) */
 	[KF_STATUS_RATE_LIMITED] = { "rate limited", -EAGAIN },
 	[KF_STATUS_BAD_TOKEN] = { "bad enrollment token or nonce", -EPERM },
 	[KF_STATUS_BAD_REQUEST] = { "bad request", -EPROTO },
@@ -65,14 +60,20 @@ static const struct {
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define N_STATUSES	ARRAY_SIZE(statuses)
 
+/* A status this version sends and understands (5 no longer is one). */
+static bool status_known(uint64_t status)
+{
+	return status < N_STATUSES && statuses[status].name;
+}
+
 const char *kf_status_name(uint32_t status)
 {
-	return status < N_STATUSES ? statuses[status].name : "unknown status";
+	return status_known(status) ? statuses[status].name : "unknown status";
 }
 
 int kf_status_errno(uint32_t status)
 {
-	return status < N_STATUSES ? statuses[status].err : -EPROTO;
+	return status_known(status) ? statuses[status].err : -EPROTO;
 }
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -176,6 +177,8 @@ static int request_check(const struct kf_request *r)
 	char seen[KF_MAX_ITEMS][KF_NAME_MAX + 1];
 	unsigned int i;
 
+	if (!kf_tai64n_valid(r->timestamp))
+		return -EINVAL;
 	if (r->kind == KF_KIND_ENROLL)
 		return !r->n_items && str_name_ok(r->region, KF_NAME_MAX) &&
 		       str_name_ok(r->entity, KF_NAME_MAX) &&
@@ -218,6 +221,7 @@ int kf_request_encode(const struct kf_request *r, uint8_t *buf, size_t cap,
 		kf_tlv_put(&w, REQ_NONCE, r->nonce, KF_NONCE_SIZE);
 		kf_tlv_put(&w, REQ_KEC_PUB, r->kec_pub, KF_KEY_SIZE);
 	}
+	kf_tlv_put(&w, REQ_TIMESTAMP, r->timestamp, KF_TIMESTAMP_SIZE);
 	return (int)finish(&w, len);
 }
 
@@ -285,6 +289,11 @@ static int request_record(void *obj, uint16_t type, const uint8_t *v, size_t n)
 			return -EPROTO;
 		memcpy(r->kec_pub, v, n);
 		return 0;
+	case REQ_TIMESTAMP:
+		if (n != KF_TIMESTAMP_SIZE || !kf_tai64n_valid(v))
+			return -EPROTO;
+		memcpy(r->timestamp, v, n);
+		return 0;
 	}
 	return -EPROTO;
 }
@@ -345,7 +354,7 @@ static int reply_check(const struct kf_reply *r)
 	size_t mlen = strnlen(r->message, KF_STATUS_TEXT_MAX + 1);
 	unsigned int i;
 
-	if (r->status >= N_STATUSES || mlen > KF_STATUS_TEXT_MAX ||
+	if (!status_known(r->status) || mlen > KF_STATUS_TEXT_MAX ||
 	    !utf8_ok((const uint8_t *)r->message, mlen) ||
 	    r->n_items > KF_MAX_ITEMS)
 		return -EINVAL;
@@ -370,7 +379,6 @@ static int item_encode(struct kf_tlv_writer *w, const struct kf_reply_item *it)
 
 	kf_tlv_init(&iw, buf, sizeof(buf));
 	kf_tlv_put_str(&iw, ITEM_NAME, it->name);
-	kf_tlv_put_u64(&iw, ITEM_VERSION, it->version);
 	kf_tlv_put(&iw, ITEM_POLICY, it->policy, it->policy_len);
 	kf_tlv_put(&iw, ITEM_SEALED, it->sealed, it->sealed_len);
 	n = kf_tlv_finish(&iw);
@@ -411,11 +419,6 @@ static int item_record(struct kf_reply_item *it, uint16_t type,
 	switch (type) {
 	case ITEM_NAME:
 		return copy_name(it->name, v, n, KF_NAME_MAX);
-	case ITEM_VERSION:
-		if (n != 8)
-			return -EPROTO;
-		it->version = get_be(v, 8);
-		return 0;
 	case ITEM_POLICY:
 		if (n < 1 || n > KF_POLICY_MAX)
 			return -EPROTO;
@@ -462,9 +465,9 @@ static int reply_record(void *obj, uint16_t type, const uint8_t *v, size_t n)
 
 	switch (type) {
 	case REP_STATUS:
-		if (n != 4 || get_be(v, 4) >= N_STATUSES)
+		if (n != 4 || !status_known(kf_get_be(v, 4)))
 			return -EPROTO;
-		r->status = (uint32_t)get_be(v, 4);
+		r->status = (uint32_t)kf_get_be(v, 4);
 		return 0;
 	case REP_MESSAGE:
 		/* Empty would be the same as absent: not canonical. */

@@ -26,11 +26,8 @@
 #include "keyferry.h"
 
 #define PROTOCOL_NAME	"Noise_IK_25519_ChaChaPoly_SHA256"
-#define KEYFERRY_PROLOGUE "keyferry/1"
 #define HASHLEN		32
-#define MSG1_TYPE	1
-#define MSG2_TYPE	2
-#define MSG_VERSION	1
+#define MSG_VERSION	KF_PROTOCOL_VERSION
 #define HDR_LEN		16	/* type, version, reserved, index, kid */
 /* Noise bodies: e || enc(s) || enc(payload), and e || enc(payload) */
 #define RAW1_MIN	(KF_KEY_SIZE + KF_KEY_SIZE + KF_TAG_SIZE + KF_TAG_SIZE)
@@ -392,6 +389,21 @@ fail:
 
 /* ---- keyferry messages (sections 3.1 and 3.2) ------------------------------ */
 
+/*
+ * A channel: the message types and the prologue.  The host's transfers
+ * and the provider's channel to the repository (section 11) differ in
+ * both, so that a message of one is never accepted on the other: the
+ * header check refuses the type, and were it changed, the prologue (in
+ * the handshake hash) makes the handshake fail.
+ */
+struct channel {
+	uint8_t msg1_type, msg2_type;
+	const char *prologue;
+};
+
+static const struct channel host_channel = { 1, 2, "keyferry/2" };
+static const struct channel sync_channel = { 3, 4, "keyferry/2 provider" };
+
 static void put_header(uint8_t *msg, uint8_t type, uint32_t index,
 		       const uint8_t kid[KF_KID_SIZE])
 {
@@ -417,12 +429,10 @@ static bool header_ok(const uint8_t *msg, uint8_t type)
 	return msg[0] == type && msg[1] == MSG_VERSION && !msg[2] && !msg[3];
 }
 
-int kf_noise_initiator_write1(struct kf_noise *st, uint8_t *msg, size_t cap,
-			      size_t *len,
-			      const uint8_t s_priv[KF_KEY_SIZE],
-			      const uint8_t rs[KF_KEY_SIZE],
-			      const uint8_t *eph_priv,
-			      const uint8_t *payload, size_t payload_len)
+static int write1(const struct channel *ch, struct kf_noise *st, uint8_t *msg,
+		  size_t cap, size_t *len, const uint8_t s_priv[KF_KEY_SIZE],
+		  const uint8_t rs[KF_KEY_SIZE], const uint8_t *eph_priv,
+		  const uint8_t *payload, size_t payload_len)
 {
 	uint8_t kid[KF_KID_SIZE];
 	uint32_t index = 0;
@@ -441,22 +451,22 @@ int kf_noise_initiator_write1(struct kf_noise *st, uint8_t *msg, size_t cap,
 	}
 	kf_kid(rs, kid);
 	ret = kf_noise_raw_write1(st, msg + HDR_LEN, cap - HDR_LEN, &n,
-				  (const uint8_t *)KEYFERRY_PROLOGUE,
-				  sizeof(KEYFERRY_PROLOGUE) - 1, s_priv, rs,
-				  eph_priv, payload, payload_len);
+				  (const uint8_t *)ch->prologue,
+				  strlen(ch->prologue), s_priv, rs, eph_priv,
+				  payload, payload_len);
 	if (ret)
 		return ret;
 	st->index = index;
 	memcpy(st->kid, kid, KF_KID_SIZE);
-	put_header(msg, MSG1_TYPE, index, kid);
+	put_header(msg, ch->msg1_type, index, kid);
 	*len = HDR_LEN + n;
 	return 0;
 }
 
-/* The checks of section 3.3 that concern the message, in their order. */
-int kf_noise_initiator_read2(struct kf_noise *st, uint8_t *payload, size_t cap,
-			     size_t *payload_len,
-			     const uint8_t *msg, size_t len)
+/* The checks of section 3.4 that concern the message, in their order. */
+static int read2(const struct channel *ch, struct kf_noise *st,
+		 uint8_t *payload, size_t cap, size_t *payload_len,
+		 const uint8_t *msg, size_t len)
 {
 	int ret;
 
@@ -464,17 +474,94 @@ int kf_noise_initiator_read2(struct kf_noise *st, uint8_t *payload, size_t cap,
 		return -EINVAL;
 	if (len < KF_MSG2_MIN || len > KF_MESSAGE_MAX)
 		ret = -EMSGSIZE;
-	else if (!header_ok(msg, MSG2_TYPE))
+	else if (!header_ok(msg, ch->msg2_type))
 		ret = -EPROTONOSUPPORT;
 	else if (get_index(msg) != st->index)
 		ret = -ESRCH;
 	else if (!kf_equal(msg + 8, st->kid, KF_KID_SIZE))
-		ret = -EKEYREJECTED;
+		ret = -EREMCHG;		/* answered by another distributor key */
 	else
 		return kf_noise_raw_read2(st, payload, cap, payload_len,
 					  msg + HDR_LEN, len - HDR_LEN);
 	kf_noise_wipe(st);
 	return ret;
+}
+
+static int read1(const struct channel *ch, struct kf_noise *st,
+		 uint8_t *payload, size_t cap, size_t *payload_len,
+		 uint8_t initiator_static[KF_KEY_SIZE],
+		 const uint8_t s_priv[KF_KEY_SIZE],
+		 const uint8_t s_pub[KF_KEY_SIZE], const uint8_t *msg,
+		 size_t len)
+{
+	uint8_t kid[KF_KID_SIZE];
+	int ret = 0;
+
+	if (!st || !payload_len || !initiator_static || !s_priv || !s_pub || !msg)
+		return -EINVAL;
+	if (len < KF_MSG1_MIN || len > KF_MESSAGE_MAX)
+		ret = -EMSGSIZE;
+	else if (!header_ok(msg, ch->msg1_type))
+		ret = -EPROTONOSUPPORT;
+	if (!ret) {
+		kf_kid(s_pub, kid);
+		if (!kf_equal(msg + 8, kid, KF_KID_SIZE))
+			ret = -EREMCHG;	/* for another of our keys */
+	}
+	if (ret) {
+		kf_noise_wipe(st);
+		return ret;
+	}
+	ret = raw_read1(st, payload, cap, payload_len,
+			(const uint8_t *)ch->prologue, strlen(ch->prologue),
+			s_priv, s_pub, msg + HDR_LEN, len - HDR_LEN);
+	if (ret)
+		return ret;
+	st->index = get_index(msg);
+	memcpy(st->kid, kid, KF_KID_SIZE);
+	memcpy(initiator_static, st->rs, KF_KEY_SIZE);
+	return 0;
+}
+
+static int write2(const struct channel *ch, struct kf_noise *st, uint8_t *msg,
+		  size_t cap, size_t *len, const uint8_t *eph_priv,
+		  const uint8_t *payload, size_t payload_len)
+{
+	size_t n;
+	int ret;
+
+	if (!st || !msg || !len)
+		return -EINVAL;
+	if (payload_len > KF_MESSAGE_MAX - KF_MSG2_MIN ||
+	    cap < KF_MSG2_MIN + payload_len) {
+		kf_noise_wipe(st);
+		return -EMSGSIZE;
+	}
+	ret = kf_noise_raw_write2(st, msg + HDR_LEN, cap - HDR_LEN, &n,
+				  eph_priv, payload, payload_len);
+	if (ret)
+		return ret;
+	put_header(msg, ch->msg2_type, st->index, st->kid);
+	*len = HDR_LEN + n;
+	return 0;
+}
+
+int kf_noise_initiator_write1(struct kf_noise *st, uint8_t *msg, size_t cap,
+			      size_t *len,
+			      const uint8_t s_priv[KF_KEY_SIZE],
+			      const uint8_t rs[KF_KEY_SIZE],
+			      const uint8_t *eph_priv,
+			      const uint8_t *payload, size_t payload_len)
+{
+	return write1(&host_channel, st, msg, cap, len, s_priv, rs, eph_priv,
+		      payload, payload_len);
+}
+
+int kf_noise_initiator_read2(struct kf_noise *st, uint8_t *payload, size_t cap,
+			     size_t *payload_len,
+			     const uint8_t *msg, size_t len)
+{
+	return read2(&host_channel, st, payload, cap, payload_len, msg, len);
 }
 
 int kf_noise_responder_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
@@ -504,55 +591,50 @@ int kf_noise_responder_read1_keypair(struct kf_noise *st, uint8_t *payload,
 				     const uint8_t s_pub[KF_KEY_SIZE],
 				     const uint8_t *msg, size_t len)
 {
-	uint8_t kid[KF_KID_SIZE];
-	int ret = 0;
-
-	if (!st || !payload_len || !initiator_static || !s_priv || !s_pub || !msg)
-		return -EINVAL;
-	if (len < KF_MSG1_MIN || len > KF_MESSAGE_MAX)
-		ret = -EMSGSIZE;
-	else if (!header_ok(msg, MSG1_TYPE))
-		ret = -EPROTONOSUPPORT;
-	if (!ret) {
-		kf_kid(s_pub, kid);
-		if (!kf_equal(msg + 8, kid, KF_KID_SIZE))
-			ret = -EKEYREJECTED;	/* for another of our keys */
-	}
-	if (ret) {
-		kf_noise_wipe(st);
-		return ret;
-	}
-	ret = raw_read1(st, payload, cap, payload_len,
-			(const uint8_t *)KEYFERRY_PROLOGUE,
-			sizeof(KEYFERRY_PROLOGUE) - 1, s_priv, s_pub,
-			msg + HDR_LEN, len - HDR_LEN);
-	if (ret)
-		return ret;
-	st->index = get_index(msg);
-	memcpy(st->kid, kid, KF_KID_SIZE);
-	memcpy(initiator_static, st->rs, KF_KEY_SIZE);
-	return 0;
+	return read1(&host_channel, st, payload, cap, payload_len,
+		     initiator_static, s_priv, s_pub, msg, len);
 }
 
 int kf_noise_responder_write2(struct kf_noise *st, uint8_t *msg, size_t cap,
 			      size_t *len, const uint8_t *eph_priv,
 			      const uint8_t *payload, size_t payload_len)
 {
-	size_t n;
-	int ret;
+	return write2(&host_channel, st, msg, cap, len, eph_priv, payload,
+		      payload_len);
+}
 
-	if (!st || !msg || !len)
-		return -EINVAL;
-	if (payload_len > KF_MESSAGE_MAX - KF_MSG2_MIN ||
-	    cap < KF_MSG2_MIN + payload_len) {
-		kf_noise_wipe(st);
-		return -EMSGSIZE;
-	}
-	ret = kf_noise_raw_write2(st, msg + HDR_LEN, cap - HDR_LEN, &n,
-				  eph_priv, payload, payload_len);
-	if (ret)
-		return ret;
-	put_header(msg, MSG2_TYPE, st->index, st->kid);
-	*len = HDR_LEN + n;
-	return 0;
+/* ---- the provider's channel to the repository (section 11) ----------------- */
+
+int kf_noise_sync_write1(struct kf_noise *st, uint8_t *msg, size_t cap,
+			 size_t *len, const uint8_t s_priv[KF_KEY_SIZE],
+			 const uint8_t rs[KF_KEY_SIZE],
+			 const uint8_t *payload, size_t payload_len)
+{
+	return write1(&sync_channel, st, msg, cap, len, s_priv, rs, NULL,
+		      payload, payload_len);
+}
+
+int kf_noise_sync_read2(struct kf_noise *st, uint8_t *payload, size_t cap,
+			size_t *payload_len, const uint8_t *msg, size_t len)
+{
+	return read2(&sync_channel, st, payload, cap, payload_len, msg, len);
+}
+
+int kf_noise_sync_read1(struct kf_noise *st, uint8_t *payload, size_t cap,
+			size_t *payload_len,
+			uint8_t initiator_static[KF_KEY_SIZE],
+			const uint8_t s_priv[KF_KEY_SIZE],
+			const uint8_t s_pub[KF_KEY_SIZE],
+			const uint8_t *msg, size_t len)
+{
+	return read1(&sync_channel, st, payload, cap, payload_len,
+		     initiator_static, s_priv, s_pub, msg, len);
+}
+
+int kf_noise_sync_write2(struct kf_noise *st, uint8_t *msg, size_t cap,
+			 size_t *len, const uint8_t *payload,
+			 size_t payload_len)
+{
+	return write2(&sync_channel, st, msg, cap, len, NULL, payload,
+		      payload_len);
 }

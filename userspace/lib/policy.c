@@ -10,28 +10,21 @@
 
 #include "keyferry.h"
 
+/* Type 2 (DESCRIPTION in version 1) is gone: descriptions are derived. */
 enum {
 	POL_KEY_TYPE = 1,
-	POL_DESCRIPTION = 2,
 	POL_KEY_SIZE = 3,
 	POL_PERM = 4,
 	POL_TIMEOUT = 5,
 	POL_NOT_BEFORE = 6,
 	POL_NOT_AFTER = 7,
 	POL_UNWRAP_KEY = 8,
+	POL_LEASE = 9,
+	POL_GRACE = 10,
 };
 
 /* KEY_POS_ALL | KEY_USR_ALL | KEY_GRP_ALL | KEY_OTH_ALL */
 #define KF_PERM_MASK	0x3f3f3f3fu
-
-static uint64_t get_be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | *p++;
-	return v;
-}
 
 /* Key sizes allowed per key type (section 6); 0 for an unknown type. */
 static bool key_size_ok(uint8_t type, size_t size)
@@ -48,11 +41,20 @@ static bool key_size_ok(uint8_t type, size_t size)
 	return false;
 }
 
-static bool description_ok(const char *s)
+static bool item_name_ok(const char *s)
 {
-	size_t n = strnlen(s, KF_DESCRIPTION_MAX + 1);
+	return kf_name_valid(s, strnlen(s, KF_NAME_MAX + 1), KF_NAME_MAX);
+}
 
-	return kf_name_valid(s, n, KF_DESCRIPTION_MAX);
+/*
+ * LEASE 60 to 2^31 s; GRACE any 4-byte count of seconds, only with a
+ * LEASE (the host adds them in 64 bits).
+ */
+static bool lease_ok(uint32_t lease, uint32_t grace)
+{
+	if (!lease)
+		return !grace;
+	return lease >= KF_LEASE_MIN && lease <= KF_LEASE_MAX;
 }
 
 static int policy_check(const struct kf_policy *p)
@@ -61,14 +63,14 @@ static int policy_check(const struct kf_policy *p)
 		return -EINVAL;
 	if (!key_size_ok(p->key_type, p->key_size))
 		return -EINVAL;
-	if (!description_ok(p->description))
-		return -EINVAL;
 	if (p->has_perm && (p->perm & ~KF_PERM_MASK))
 		return -EINVAL;
 	/* A window that never opens is a mistake, not a policy. */
 	if (p->not_before && p->not_after && p->not_after < p->not_before)
 		return -EINVAL;
-	if (p->unwrap_key[0] && !description_ok(p->unwrap_key))
+	if (p->unwrap_key[0] && !item_name_ok(p->unwrap_key))
+		return -EINVAL;
+	if (!lease_ok(p->lease, p->grace))
 		return -EINVAL;
 	return 0;
 }
@@ -88,7 +90,6 @@ int kf_policy_encode(const struct kf_policy *p, uint8_t *buf, size_t cap,
 	/* Optional records are left out when they say "none": canonical. */
 	kf_tlv_init(&w, buf, cap < KF_POLICY_MAX ? cap : KF_POLICY_MAX);
 	kf_tlv_put_u8(&w, POL_KEY_TYPE, p->key_type);
-	kf_tlv_put_str(&w, POL_DESCRIPTION, p->description);
 	kf_tlv_put_u16(&w, POL_KEY_SIZE, p->key_size);
 	if (p->has_perm)
 		kf_tlv_put_u32(&w, POL_PERM, p->perm);
@@ -100,6 +101,10 @@ int kf_policy_encode(const struct kf_policy *p, uint8_t *buf, size_t cap,
 		kf_tlv_put_u64(&w, POL_NOT_AFTER, p->not_after);
 	if (p->unwrap_key[0])
 		kf_tlv_put_str(&w, POL_UNWRAP_KEY, p->unwrap_key);
+	if (p->lease)
+		kf_tlv_put_u32(&w, POL_LEASE, p->lease);
+	if (p->grace)
+		kf_tlv_put_u32(&w, POL_GRACE, p->grace);
 	n = kf_tlv_finish(&w);
 	if (n < 0)
 		return (int)n;
@@ -107,9 +112,9 @@ int kf_policy_encode(const struct kf_policy *p, uint8_t *buf, size_t cap,
 	return 0;
 }
 
-static int copy_description(char *dst, const uint8_t *v, size_t n)
+static int copy_name(char *dst, const uint8_t *v, size_t n)
 {
-	if (!kf_name_valid((const char *)v, n, KF_DESCRIPTION_MAX))
+	if (!kf_name_valid((const char *)v, n, KF_NAME_MAX))
 		return -EPROTO;
 	memcpy(dst, v, n);
 	dst[n] = '\0';
@@ -121,7 +126,7 @@ static int get_fixed(uint64_t *out, const uint8_t *v, size_t n, size_t want)
 {
 	if (n != want)
 		return -EPROTO;
-	*out = get_be(v, n);
+	*out = kf_get_be(v, n);
 	return 0;
 }
 
@@ -135,9 +140,6 @@ static int policy_record(struct kf_policy *p, uint16_t type,
 	case POL_KEY_TYPE:
 		ret = get_fixed(&x, v, n, 1);
 		p->key_type = (uint8_t)x;
-		break;
-	case POL_DESCRIPTION:
-		ret = copy_description(p->description, v, n);
 		break;
 	case POL_KEY_SIZE:
 		ret = get_fixed(&x, v, n, 2);
@@ -161,12 +163,23 @@ static int policy_record(struct kf_policy *p, uint16_t type,
 		ret = get_fixed(&p->not_after, v, n, 8);
 		break;
 	case POL_UNWRAP_KEY:
-		ret = copy_description(p->unwrap_key, v, n);
+		ret = copy_name(p->unwrap_key, v, n);
+		break;
+	case POL_LEASE:
+		ret = get_fixed(&x, v, n, 4);
+		p->lease = (uint32_t)x;
+		if (!ret && (x < KF_LEASE_MIN || x > KF_LEASE_MAX))
+			ret = -EPROTO;
+		break;
+	case POL_GRACE:
+		ret = get_fixed(&x, v, n, 4);
+		p->grace = (uint32_t)x;
 		break;
 	default:
 		/*
-		 * A rule the host does not understand: it must not install
-		 * the key under it (section 6).
+		 * A rule the host does not understand (DESCRIPTION of
+		 * version 1 included): it must not install the key under it
+		 * (section 6).
 		 */
 		return -EOPNOTSUPP;
 	}
@@ -174,8 +187,7 @@ static int policy_record(struct kf_policy *p, uint16_t type,
 	return ret;
 }
 
-#define POL_REQUIRED	(1u << POL_KEY_TYPE | 1u << POL_DESCRIPTION | \
-			 1u << POL_KEY_SIZE)
+#define POL_REQUIRED	(1u << POL_KEY_TYPE | 1u << POL_KEY_SIZE)
 
 /*
  * -EPROTO when malformed, -EOPNOTSUPP for a record type or key type this
@@ -211,6 +223,9 @@ int kf_policy_decode(struct kf_policy *p, const uint8_t *buf, size_t len)
 		goto fail;
 	}
 	if (!key_size_ok(p->key_type, p->key_size))
+		goto fail;
+	/* GRACE extends a LEASE; alone it means nothing. */
+	if ((seen & 1u << POL_GRACE) && !(seen & 1u << POL_LEASE))
 		goto fail;
 	return 0;
 fail:

@@ -12,6 +12,23 @@
 
 #define TLV_HEADER	4
 
+uint64_t kf_get_be(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+void kf_put_be(uint8_t *p, uint64_t v, size_t n)
+{
+	while (n--) {
+		p[n] = v & 0xff;
+		v >>= 8;
+	}
+}
+
 void kf_tlv_init(struct kf_tlv_writer *w, uint8_t *buf, size_t cap)
 {
 	w->buf = buf;
@@ -48,28 +65,25 @@ void kf_tlv_put_u8(struct kf_tlv_writer *w, uint16_t type, uint8_t v)
 
 void kf_tlv_put_u16(struct kf_tlv_writer *w, uint16_t type, uint16_t v)
 {
-	uint8_t b[2] = { v >> 8, v & 0xff };
+	uint8_t b[2];
 
+	kf_put_be(b, v, sizeof(b));
 	kf_tlv_put(w, type, b, sizeof(b));
 }
 
 void kf_tlv_put_u32(struct kf_tlv_writer *w, uint16_t type, uint32_t v)
 {
 	uint8_t b[4];
-	int i;
 
-	for (i = 3; i >= 0; i--, v >>= 8)
-		b[i] = v & 0xff;
+	kf_put_be(b, v, sizeof(b));
 	kf_tlv_put(w, type, b, sizeof(b));
 }
 
 void kf_tlv_put_u64(struct kf_tlv_writer *w, uint16_t type, uint64_t v)
 {
 	uint8_t b[8];
-	int i;
 
-	for (i = 7; i >= 0; i--, v >>= 8)
-		b[i] = v & 0xff;
+	kf_put_be(b, v, sizeof(b));
 	kf_tlv_put(w, type, b, sizeof(b));
 }
 
@@ -88,7 +102,7 @@ long kf_tlv_finish(const struct kf_tlv_writer *w)
 	return w->error ? w->error : (long)w->len;
 }
 
-/* [A-Za-z0-9._:@/-], the alphabet of names and descriptions (section 1) */
+/* [A-Za-z0-9._:@/-], the alphabet of names (section 1) */
 static bool name_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -104,6 +118,24 @@ bool kf_name_valid(const char *s, size_t len, size_t max)
 		return false;
 	for (i = 0; i < len; i++)
 		if (!name_char(s[i]))
+			return false;
+	return true;
+}
+
+/* [A-Za-z0-9._-]: no ':', which separates owner and item in descriptions */
+static bool owner_char(char c)
+{
+	return name_char(c) && c != ':' && c != '@' && c != '/';
+}
+
+bool kf_owner_name_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!s || !len || len > KF_OWNER_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!owner_char(s[i]))
 			return false;
 	return true;
 }

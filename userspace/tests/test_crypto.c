@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "keyferry.h"
-#include "selftests/vectors/keyferry_vectors.h"
+#include "vectors/keyferry_vectors.h"
 #include "test_util.h"
 
 /* RFC 7748 section 6.1 */

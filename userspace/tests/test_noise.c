@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "keyferry.h"
-#include "selftests/vectors/keyferry_vectors.h"
+#include "vectors/keyferry_vectors.h"
 #include "test_util.h"
 
 /* ---- the cacophony vector ---------------------------------------------- */
@@ -232,7 +232,7 @@ TEST_F(ik, headers)
 	kf_kid(self->kd_pub, kid);
 	ASSERT_EQ(KF_MSG1_MIN + sizeof(self->req), self->msg1_len);
 	ASSERT_EQ(1, self->msg1[0]);
-	ASSERT_EQ(1, self->msg1[1]);
+	ASSERT_EQ(2, self->msg1[1]);	/* version 2 */
 	ASSERT_EQ(0, self->msg1[2]);
 	ASSERT_EQ(0, self->msg1[3]);
 	ASSERT_MEM(kid, self->msg1 + 8, 8);
@@ -244,12 +244,39 @@ TEST_F(ik, headers)
 
 	ASSERT_EQ(KF_MSG2_MIN + sizeof(self->rep), self->msg2_len);
 	ASSERT_EQ(2, self->msg2[0]);
-	ASSERT_EQ(1, self->msg2[1]);
+	ASSERT_EQ(2, self->msg2[1]);
 	ASSERT_EQ(0, self->msg2[2]);
 	ASSERT_EQ(0, self->msg2[3]);
 	ASSERT_MEM(self->msg1 + 4, self->msg2 + 4, 4);	/* receiver index */
 	ASSERT_MEM(kid, self->msg2 + 8, 8);
 	ASSERT_MEM(self->rsp.e_pub, self->msg2 + 16, 32);
+}
+
+/*
+ * The Noise body of message 1 is bound to the prologue "keyferry/2": a
+ * peer of version 1 ("keyferry/1") cannot read it, even past the header.
+ */
+TEST_F(ik, prologue_is_version_2)
+{
+	uint8_t payload[200];
+	struct kf_noise rsp;
+	size_t len;
+
+	ASSERT_EQ(-EBADMSG, kf_noise_raw_read1(&rsp, payload, sizeof(payload),
+					       &len,
+					       (const uint8_t *)"keyferry/1",
+					       10, self->kd, self->msg1 + 16,
+					       self->msg1_len - 16));
+	ASSERT_EQ(0, kf_noise_raw_read1(&rsp, payload, sizeof(payload), &len,
+					(const uint8_t *)"keyferry/2", 10,
+					self->kd, self->msg1 + 16,
+					self->msg1_len - 16));
+	ASSERT_EQ(sizeof(self->req), len);
+	kf_noise_wipe(&rsp);
+	/* and a version 1 header is refused before any cryptography */
+	self->msg1[1] = 1;
+	ASSERT_EQ(-EPROTONOSUPPORT, read1(self->kd, self->msg1,
+					  self->msg1_len));
 }
 
 TEST_F(ik, round_trip)
@@ -285,7 +312,7 @@ TEST_F(ik, every_bit_flip_of_message2_refused)
 		else if (byte < 8)
 			want = -ESRCH;
 		else if (byte < 16)
-			want = -EKEYREJECTED;
+			want = -EREMCHG;
 		else
 			want = -EBADMSG;
 		self->msg2[byte] ^= 1 << (i % 8);
@@ -382,7 +409,7 @@ TEST_F(ik, every_bit_flip_of_message1)
 		if (byte < 4)
 			want = -EPROTONOSUPPORT;
 		else if (byte < 16)
-			want = -EKEYREJECTED;
+			want = -EREMCHG;
 		else
 			want = -EBADMSG;
 		self->msg1[byte] ^= 1 << (i % 8);
@@ -427,7 +454,7 @@ TEST_F(ik, wrong_distributor_key)
 
 	/* addressed to another key: refused by its kid */
 	ASSERT_EQ(0, kf_x25519_keygen(other, other_pub));
-	ASSERT_EQ(-EKEYREJECTED, read1(other, self->msg1, self->msg1_len));
+	ASSERT_EQ(-EREMCHG, read1(other, self->msg1, self->msg1_len));
 	/* even with the kid rewritten, the Noise transcript does not match */
 	kf_kid(other_pub, kid);
 	memcpy(self->msg1 + 8, kid, 8);
@@ -531,6 +558,78 @@ TEST(low_order_remote_static_refused)
 							      &len, kei,
 							      test_low_order[i],
 							      NULL, NULL, 0));
+}
+
+/* ---- the provider's channel to the repository (section 11) --------------- */
+
+/*
+ * Its messages are types 3 and 4 under the prologue "keyferry/2
+ * provider": a round trip works, and neither channel accepts the other's
+ * messages, by the header first and by the handshake when the header is
+ * rewritten.
+ */
+TEST(sync_channel)
+{
+	uint8_t kp[32], kp_pub[32], kd[32], kd_pub[32], from[32];
+	uint8_t req[40], rep[60], msg1[256], msg2[256], payload[256];
+	struct kf_noise ini, rsp, tmp;
+	size_t len1, len2, plen;
+
+	memset(req, 0x11, sizeof(req));
+	memset(rep, 0x22, sizeof(rep));
+	ASSERT_EQ(0, kf_x25519_keygen(kp, kp_pub));
+	ASSERT_EQ(0, kf_x25519_keygen(kd, kd_pub));
+	ASSERT_EQ(0, kf_noise_sync_write1(&ini, msg1, sizeof(msg1), &len1, kp,
+					  kd_pub, req, sizeof(req)));
+	ASSERT_EQ(3, msg1[0]);
+	ASSERT_EQ(2, msg1[1]);
+	/* a host's responder refuses it by its type... */
+	ASSERT_EQ(-EPROTONOSUPPORT, read1(kd, msg1, len1));
+	/* ...and by its prologue when the type is rewritten */
+	msg1[0] = 1;
+	ASSERT_EQ(-EBADMSG, read1(kd, msg1, len1));
+	msg1[0] = 3;
+	ASSERT_EQ(0, kf_noise_sync_read1(&rsp, payload, sizeof(payload), &plen,
+					 from, kd, kd_pub, msg1, len1));
+	ASSERT_EQ(sizeof(req), plen);
+	ASSERT_MEM(req, payload, plen);
+	ASSERT_MEM(kp_pub, from, 32);	/* the provider, by its key */
+	ASSERT_EQ(0, kf_noise_sync_write2(&rsp, msg2, sizeof(msg2), &len2, rep,
+					  sizeof(rep)));
+	ASSERT_EQ(4, msg2[0]);
+	ASSERT_MEM(msg1 + 4, msg2 + 4, 4);
+	/* a host's initiator state does not take it */
+	tmp = ini;
+	ASSERT_EQ(-EPROTONOSUPPORT, kf_noise_initiator_read2(&tmp, payload,
+							     sizeof(payload),
+							     &plen, msg2,
+							     len2));
+	tmp = ini;
+	msg2[0] = 2;
+	ASSERT_EQ(-EPROTONOSUPPORT, kf_noise_sync_read2(&tmp, payload,
+							sizeof(payload), &plen,
+							msg2, len2));
+	msg2[0] = 4;
+	ASSERT_EQ(0, kf_noise_sync_read2(&ini, payload, sizeof(payload), &plen,
+					 msg2, len2));
+	ASSERT_EQ(sizeof(rep), plen);
+	ASSERT_MEM(rep, payload, plen);
+	/* and a host's message 1 is not a provider's */
+	ASSERT_EQ(0, kf_noise_initiator_write1(&tmp, msg1, sizeof(msg1), &len1,
+					       kp, kd_pub, NULL, req,
+					       sizeof(req)));
+	ASSERT_EQ(-EPROTONOSUPPORT, kf_noise_sync_read1(&rsp, payload,
+							sizeof(payload), &plen,
+							from, kd, kd_pub, msg1,
+							len1));
+	msg1[0] = 3;
+	ASSERT_EQ(-EBADMSG, kf_noise_sync_read1(&rsp, payload, sizeof(payload),
+						&plen, from, kd, kd_pub, msg1,
+						len1));
+	kf_noise_wipe(&tmp);
+	kf_noise_wipe(&ini);
+	kf_wipe(kp, 32);
+	kf_wipe(kd, 32);
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Policy encoding and strict decoding (userspace/lib/policy.c,
- * docs/protocol.md section 6).
+ * docs/protocol.md section 6, version 2: no DESCRIPTION, UNWRAP_KEY an
+ * item name, LEASE and GRACE).
  */
 #include <errno.h>
 #include <string.h>
@@ -13,7 +14,6 @@ static void base_policy(struct kf_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->key_type = KF_KEY_LOGON;
-	strcpy(p->description, "db:main");
 	p->key_size = 32;
 }
 
@@ -21,7 +21,6 @@ TEST(encode_minimal_bytes)
 {
 	static const uint8_t want[] = {
 		0x00, 0x01, 0x00, 0x01, 0x01,
-		0x00, 0x02, 0x00, 0x07, 'd', 'b', ':', 'm', 'a', 'i', 'n',
 		0x00, 0x03, 0x00, 0x02, 0x00, 0x20,
 	};
 	struct kf_policy p;
@@ -50,8 +49,10 @@ TEST(round_trip_full)
 	p.not_before = 1700000000;
 	p.not_after = 1800000000;
 	strcpy(p.unwrap_key, "group/key-1");
+	p.lease = 86400;
+	p.grace = 3600;
 	ASSERT_EQ(0, kf_policy_encode(&p, buf, sizeof(buf), &len));
-	ASSERT_EQ((size_t)(5 + 11 + 6 + 8 + 8 + 12 + 12 + 15), len);
+	ASSERT_EQ((size_t)(5 + 6 + 8 + 8 + 12 + 12 + 15 + 8 + 8), len);
 	ASSERT_EQ(0, kf_policy_decode(&q, buf, len));
 	ASSERT_EQ(0, memcmp(&p, &q, sizeof(p)));
 }
@@ -68,11 +69,7 @@ TEST(encode_refuses_bad_policies)
 	p.key_type = 5;
 	ASSERT_EQ(-EINVAL, kf_policy_encode(&p, buf, sizeof(buf), &len));
 	base_policy(&p);
-	p.description[0] = '\0';
-	ASSERT_EQ(-EINVAL, kf_policy_encode(&p, buf, sizeof(buf), &len));
-	strcpy(p.description, "has space");
-	ASSERT_EQ(-EINVAL, kf_policy_encode(&p, buf, sizeof(buf), &len));
-	memset(p.description, 'a', sizeof(p.description));	/* no NUL */
+	memset(p.unwrap_key, 'a', sizeof(p.unwrap_key));	/* no NUL */
 	ASSERT_EQ(-EINVAL, kf_policy_encode(&p, buf, sizeof(buf), &len));
 	base_policy(&p);
 	p.has_perm = true;
@@ -85,6 +82,42 @@ TEST(encode_refuses_bad_policies)
 	base_policy(&p);
 	strcpy(p.unwrap_key, "a b");
 	ASSERT_EQ(-EINVAL, kf_policy_encode(&p, buf, sizeof(buf), &len));
+	/* an unwrapping key is an item name: up to 255 bytes */
+	base_policy(&p);
+	memset(p.unwrap_key, 'k', KF_NAME_MAX);
+	p.unwrap_key[KF_NAME_MAX] = '\0';
+	ASSERT_EQ(0, kf_policy_encode(&p, buf, sizeof(buf), &len));
+}
+
+TEST(lease_and_grace)
+{
+	static const struct {
+		uint32_t lease, grace;
+		bool ok;
+	} cases[] = {
+		{ 0, 0, true }, { 59, 0, false }, { 60, 0, true },
+		{ 1u << 31, 0, true }, { (1u << 31) + 1, 0, false },
+		{ 0, 1, false },		/* a grace needs a lease */
+		{ 60, 1u << 31, true }, { 60, 0xffffffffu, true },
+		{ 1u << 31, 0xffffffffu, true },
+		{ 3600, 600, true },
+	};
+	struct kf_policy p, q;
+	uint8_t buf[KF_POLICY_MAX];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		base_policy(&p);
+		p.lease = cases[i].lease;
+		p.grace = cases[i].grace;
+		ASSERT_EQ(cases[i].ok ? 0 : -EINVAL,
+			  kf_policy_encode(&p, buf, sizeof(buf), &len));
+		if (!cases[i].ok)
+			continue;
+		ASSERT_EQ(0, kf_policy_decode(&q, buf, len));
+		ASSERT_EQ(cases[i].lease, q.lease);
+		ASSERT_EQ(cases[i].grace, q.grace);
+	}
 }
 
 TEST(key_sizes)
@@ -134,38 +167,49 @@ static int decode(const uint8_t *buf, size_t len)
 #define KEY_TYPE	HDR(1, 1), 0x01
 #define DESC		HDR(2, 1), 'd'
 #define SIZE		HDR(3, 2), 0x00, 0x20
+#define U32(t, v)	HDR(t, 4), (uint8_t)((v) >> 24), (uint8_t)((v) >> 16), \
+			(uint8_t)((v) >> 8), (uint8_t)(v)
 
 TEST(decode_rejections)
 {
-	static const uint8_t ok[] = { KEY_TYPE, DESC, SIZE };
-	static const uint8_t no_type[] = { DESC, SIZE };
-	static const uint8_t no_desc[] = { KEY_TYPE, SIZE };
-	static const uint8_t no_size[] = { KEY_TYPE, DESC };
-	static const uint8_t order[] = { KEY_TYPE, SIZE, DESC };
-	static const uint8_t dup[] = { KEY_TYPE, DESC, DESC, SIZE };
-	static const uint8_t type_len[] = { HDR(1, 2), 0, 1, DESC, SIZE };
-	static const uint8_t size_len[] = { KEY_TYPE, DESC, HDR(3, 1), 32 };
-	static const uint8_t perm_len[] = { KEY_TYPE, DESC, SIZE, HDR(4, 2),
-					    0, 0 };
-	static const uint8_t perm_bits[] = { KEY_TYPE, DESC, SIZE, HDR(4, 4),
+	static const uint8_t ok[] = { KEY_TYPE, SIZE };
+	static const uint8_t no_type[] = { SIZE };
+	static const uint8_t no_size[] = { KEY_TYPE };
+	static const uint8_t order[] = { SIZE, KEY_TYPE };
+	static const uint8_t dup[] = { KEY_TYPE, SIZE, SIZE };
+	static const uint8_t type_len[] = { HDR(1, 2), 0, 1, SIZE };
+	static const uint8_t size_len[] = { KEY_TYPE, HDR(3, 1), 32 };
+	static const uint8_t perm_len[] = { KEY_TYPE, SIZE, HDR(4, 2), 0, 0 };
+	static const uint8_t perm_bits[] = { KEY_TYPE, SIZE, HDR(4, 4),
 					     0x80, 0, 0, 0 };
-	static const uint8_t timeout_len[] = { KEY_TYPE, DESC, SIZE, HDR(5, 8),
+	static const uint8_t timeout_len[] = { KEY_TYPE, SIZE, HDR(5, 8),
 					       0, 0, 0, 0, 0, 0, 0, 1 };
-	static const uint8_t nb_len[] = { KEY_TYPE, DESC, SIZE, HDR(6, 4),
+	static const uint8_t nb_len[] = { KEY_TYPE, SIZE, HDR(6, 4),
 					  0, 0, 0, 1 };
-	static const uint8_t na_len[] = { KEY_TYPE, DESC, SIZE, HDR(7, 4),
+	static const uint8_t na_len[] = { KEY_TYPE, SIZE, HDR(7, 4),
 					  0, 0, 0, 1 };
-	static const uint8_t empty_desc[] = { KEY_TYPE, HDR(2, 0), SIZE };
-	static const uint8_t bad_desc[] = { KEY_TYPE, HDR(2, 1), ' ', SIZE };
-	static const uint8_t bad_unwrap[] = { KEY_TYPE, DESC, SIZE, HDR(8, 1),
+	static const uint8_t empty_unwrap[] = { KEY_TYPE, SIZE, HDR(8, 0) };
+	static const uint8_t bad_unwrap[] = { KEY_TYPE, SIZE, HDR(8, 1),
 					      '\0' };
-	static const uint8_t trailing[] = { KEY_TYPE, DESC, SIZE, 0 };
-	static const uint8_t overrun[] = { KEY_TYPE, DESC, HDR(3, 3), 0, 32 };
+	static const uint8_t lease_len[] = { KEY_TYPE, SIZE, HDR(9, 2), 1, 0 };
+	static const uint8_t lease_short[] = { KEY_TYPE, SIZE, U32(9, 59) };
+	static const uint8_t lease_long[] = { KEY_TYPE, SIZE,
+					      U32(9, 0x80000001u) };
+	static const uint8_t lease_zero[] = { KEY_TYPE, SIZE, U32(9, 0) };
+	static const uint8_t grace_alone[] = { KEY_TYPE, SIZE, U32(10, 60) };
+	/* any 4-byte grace, zero included, goes with a lease */
+	static const uint8_t grace_long[] = { KEY_TYPE, SIZE, U32(9, 60),
+					      U32(10, 0xffffffffu) };
+	static const uint8_t grace_zero[] = { KEY_TYPE, SIZE, U32(9, 60),
+					      U32(10, 0) };
+	static const uint8_t grace_len[] = { KEY_TYPE, SIZE, U32(9, 60),
+					     HDR(10, 1), 1 };
+	static const uint8_t trailing[] = { KEY_TYPE, SIZE, 0 };
+	static const uint8_t overrun[] = { KEY_TYPE, HDR(3, 3), 0, 32 };
 
 	ASSERT_EQ(0, decode(ok, sizeof(ok)));
 	ASSERT_EQ(-EPROTO, decode(ok, 0));
 	ASSERT_EQ(-EPROTO, decode(no_type, sizeof(no_type)));
-	ASSERT_EQ(-EPROTO, decode(no_desc, sizeof(no_desc)));
 	ASSERT_EQ(-EPROTO, decode(no_size, sizeof(no_size)));
 	ASSERT_EQ(-EPROTO, decode(order, sizeof(order)));
 	ASSERT_EQ(-EPROTO, decode(dup, sizeof(dup)));
@@ -176,25 +220,34 @@ TEST(decode_rejections)
 	ASSERT_EQ(-EPROTO, decode(timeout_len, sizeof(timeout_len)));
 	ASSERT_EQ(-EPROTO, decode(nb_len, sizeof(nb_len)));
 	ASSERT_EQ(-EPROTO, decode(na_len, sizeof(na_len)));
-	ASSERT_EQ(-EPROTO, decode(empty_desc, sizeof(empty_desc)));
-	ASSERT_EQ(-EPROTO, decode(bad_desc, sizeof(bad_desc)));
+	ASSERT_EQ(-EPROTO, decode(empty_unwrap, sizeof(empty_unwrap)));
 	ASSERT_EQ(-EPROTO, decode(bad_unwrap, sizeof(bad_unwrap)));
+	ASSERT_EQ(-EPROTO, decode(lease_len, sizeof(lease_len)));
+	ASSERT_EQ(-EPROTO, decode(lease_short, sizeof(lease_short)));
+	ASSERT_EQ(-EPROTO, decode(lease_long, sizeof(lease_long)));
+	ASSERT_EQ(-EPROTO, decode(lease_zero, sizeof(lease_zero)));
+	ASSERT_EQ(-EPROTO, decode(grace_alone, sizeof(grace_alone)));
+	ASSERT_EQ(0, decode(grace_long, sizeof(grace_long)));
+	ASSERT_EQ(0, decode(grace_zero, sizeof(grace_zero)));
+	ASSERT_EQ(-EPROTO, decode(grace_len, sizeof(grace_len)));
 	ASSERT_EQ(-EPROTO, decode(trailing, sizeof(trailing)));
 	ASSERT_EQ(-EPROTO, decode(overrun, sizeof(overrun)));
 }
 
 TEST(decode_unknown_rules)
 {
-	static const uint8_t unknown_type[] = { KEY_TYPE, DESC, SIZE,
-						HDR(9, 0) };
-	static const uint8_t unknown_key_type[] = { HDR(1, 1), 5, DESC, SIZE };
-	static const uint8_t key_type_zero[] = { HDR(1, 1), 0, DESC, SIZE };
+	static const uint8_t unknown_type[] = { KEY_TYPE, SIZE, HDR(11, 0) };
+	static const uint8_t unknown_key_type[] = { HDR(1, 1), 5, SIZE };
+	static const uint8_t key_type_zero[] = { HDR(1, 1), 0, SIZE };
+	/* version 1's DESCRIPTION: a rule version 2 does not have */
+	static const uint8_t description[] = { KEY_TYPE, DESC, SIZE };
 
 	/* a rule the host does not understand refuses the item */
 	ASSERT_EQ(-EOPNOTSUPP, decode(unknown_type, sizeof(unknown_type)));
 	ASSERT_EQ(-EOPNOTSUPP, decode(unknown_key_type,
 				      sizeof(unknown_key_type)));
 	ASSERT_EQ(-EOPNOTSUPP, decode(key_type_zero, sizeof(key_type_zero)));
+	ASSERT_EQ(-EOPNOTSUPP, decode(description, sizeof(description)));
 }
 
 TEST(decode_limits)
@@ -223,6 +276,8 @@ TEST(every_bit_flip_changes_or_refuses)
 	p.has_perm = true;
 	p.perm = 0x3f010000;
 	p.timeout = 60;
+	p.lease = 600;
+	p.grace = 60;
 	ASSERT_EQ(0, kf_policy_encode(&p, buf, sizeof(buf), &len));
 	for (i = 0; i < 8 * len; i++) {
 		buf[i / 8] ^= 1 << (i % 8);

@@ -200,15 +200,43 @@ TEST(names)
 	memset(s, 'x', sizeof(s));
 	ASSERT_TRUE(kf_name_valid(s, KF_NAME_MAX, KF_NAME_MAX));
 	ASSERT_FALSE(kf_name_valid(s, KF_NAME_MAX + 1, KF_NAME_MAX));
-	ASSERT_TRUE(kf_name_valid(s, KF_DESCRIPTION_MAX, KF_DESCRIPTION_MAX));
-	ASSERT_FALSE(kf_name_valid(s, KF_DESCRIPTION_MAX + 1,
-				   KF_DESCRIPTION_MAX));
 	/* every byte outside the alphabet */
 	for (i = 0; i < 256; i++) {
 		char c = (char)i;
 		bool want = strchr(ok, c) && c;
 
 		ASSERT_EQ(want, kf_name_valid(&c, 1, 1));
+	}
+}
+
+/* Owner names: 1 to 32 of [A-Za-z0-9._-] (section 1). */
+TEST(owner_names)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+	static const char *const bad[] = {
+		"a:b", "a/b", "a@b", "a b", "a+b", "\xc3\xa9", "",
+	};
+	char s[40];
+	size_t i;
+
+	ASSERT_TRUE(kf_owner_name_valid(ok, strlen(ok)));
+	ASSERT_TRUE(kf_owner_name_valid("ops", 3));
+	ASSERT_TRUE(kf_owner_name_valid("db-team_2.eu", 12));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ASSERT_FALSE(kf_owner_name_valid(bad[i], strlen(bad[i])));
+	ASSERT_FALSE(kf_owner_name_valid(NULL, 1));
+	memset(s, 'o', sizeof(s));
+	ASSERT_TRUE(kf_owner_name_valid(s, KF_OWNER_NAME_MAX));
+	ASSERT_FALSE(kf_owner_name_valid(s, KF_OWNER_NAME_MAX + 1));
+	ASSERT_EQ(32, KF_OWNER_NAME_MAX);
+	/* every byte: the name alphabet less ':', '@' and '/' */
+	for (i = 0; i < 256; i++) {
+		char c = (char)i;
+		bool want = c && strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"abcdefghijklmnopqrstuvwxyz"
+					"0123456789._-", c);
+
+		ASSERT_EQ(want, kf_owner_name_valid(&c, 1));
 	}
 }
 
