@@ -87,9 +87,21 @@ static bool has(const char *s)
 
 static pid_t repo = -1;
 
+/* The repository answers /healthz, or (-1) its process has exited. */
+static int repo_healthy(void)
+{
+	if (waitpid(repo, NULL, WNOHANG) == repo) {
+		repo = -1;
+		return -1;
+	}
+	return !kf_vm_run(NULL, 0, "printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' |"
+			  " nc 127.0.0.1 7370 2>/dev/null | grep -q ok");
+}
+
+/* Start it and wait until it answers: 60 s by the clock (a loaded TCG guest). */
 static bool start_repo(void)
 {
-	int i;
+	int ready = 0;
 
 	repo = fork();
 	if (repo == 0) {
@@ -102,13 +114,7 @@ static bool start_repo(void)
 		       (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 300; i++) {
-		if (!kf_vm_run(NULL, 0, "printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' |"
-			       " nc 127.0.0.1 7370 2>/dev/null | grep -q ok"))
-			return true;
-		usleep(50 * 1000);
-	}
-	return false;
+	return repo > 0 && KF_VM_WAIT((ready = repo_healthy()) != 0, 60) && ready > 0;
 }
 
 static void stop_repo(void)
@@ -282,9 +288,10 @@ static void boot5(void)
 	/* As after a real reboot: the daemon starts, with nothing loaded. */
 	if (!step(sh(0, "printf 'repository = " URL "\\nitem = vol\\nkeyring = session\\n"
 		     "identity = " D "/identity\\n' > /tmp/kf.conf && (keyferry daemon --config"
-		     " /tmp/kf.conf > /tmp/daemon.log 2>&1 & echo $! > /tmp/daemon.pid) && i=0 &&"
-		     " until keyferry list 2>/dev/null | grep -q keyferry:ops:vol; do i=$((i + 1));"
-		     " [ $i -lt 300 ] || exit 1; sleep 0.1; done; cat /tmp/daemon.log") &&
+		     " /tmp/kf.conf > /tmp/daemon.log 2>&1 & echo $! > /tmp/daemon.pid) &&"
+		     " end=$(($(date +%%s) + 120)) && until keyferry list 2>/dev/null |"
+		     " grep -q keyferry:ops:vol; do [ $(date +%%s) -lt $end ] || exit 1;"
+		     " sleep 0.1; done; cat /tmp/daemon.log") &&
 		  has("identity loaded from " D "/identity: entity host1 in region lab"),
 		  "after the power cut, the daemon loads the blob on disk and fetches the disk key"))
 		return;

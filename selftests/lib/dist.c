@@ -371,6 +371,19 @@ void dist_events_poll(struct dist_events *ev, int ms)
 	}
 }
 
+const struct dist_event *dist_events_wait(struct dist_events *ev, uint8_t type,
+					  uint8_t reason, int32_t serial, int secs)
+{
+	struct pollfd pfd = { .fd = nl_socket_get_fd(ev->sk), .events = POLLIN };
+	double end = kf_vm_now() + secs;
+	const struct dist_event *x;
+
+	while (!(x = dist_event_find(ev, type, reason, serial)) && kf_vm_now() < end)
+		if (poll(&pfd, 1, 200) > 0)
+			nl_recvmsgs_default(ev->sk);
+	return x;
+}
+
 void dist_events_close(struct dist_events *ev)
 {
 	if (ev->sk)

@@ -120,6 +120,13 @@ void dist_events_close(struct dist_events *ev);
 /* The first event of that type (and reason, unless 0) about serial; NULL. */
 const struct dist_event *dist_event_find(const struct dist_events *ev, uint8_t type,
 					 uint8_t reason, int32_t serial);
+/*
+ * Receive until that event (dist_event_find) has come, for up to secs by
+ * the clock: the collector sends it from a work item, after it revoked the
+ * key, so seeing the key revoked does not mean the event is queued yet.
+ */
+const struct dist_event *dist_events_wait(struct dist_events *ev, uint8_t type,
+					  uint8_t reason, int32_t serial, int secs);
 
 void dist_policy(struct kf_policy *p, uint8_t type, uint16_t size);
 /* A counter of /sys/kernel/debug/keyferry/stats, or -1. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -260,16 +261,23 @@ int kf_vm_count_in(const char *hay, const char *needle)
 	return n;
 }
 
+double kf_vm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool kf_vm_file_has(const char *path, char *out, size_t cap, const char *what,
+			   int times)
+{
+	kf_vm_run(out, cap, "cat %s", path);
+	return kf_vm_count_in(out, what) >= times;
+}
+
 bool kf_vm_file_says(const char *path, char *out, size_t cap, const char *what, int times,
 		     int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 4; i++) {
-		kf_vm_run(out, cap, "cat %s", path);
-		if (kf_vm_count_in(out, what) >= times)
-			return true;
-		usleep(250 * 1000);
-	}
-	return false;
+	return KF_VM_WAIT(kf_vm_file_has(path, out, cap, what, times), secs);
 }

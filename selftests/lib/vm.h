@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <unistd.h>
 
 /* True inside the test VM (KEYFERRY_VM=1); tests skip elsewhere. */
 bool kf_vm_inside(void);
@@ -46,9 +47,29 @@ int kf_vm_count_in(const char *hay, const char *needle);
 /*
  * Wait up to secs for the file at path (a daemon's log) to hold `what` at
  * least `times` times; its last contents in out (cap bytes) either way.
+ * The deadline is by the clock (KF_VM_WAIT).
  */
 bool kf_vm_file_says(const char *path, char *out, size_t cap, const char *what, int times,
 		     int secs);
+/* CLOCK_MONOTONIC in seconds: for deadlines and measured durations. */
+double kf_vm_now(void);
+
+/*
+ * Evaluate cond until it holds or secs have passed on CLOCK_MONOTONIC;
+ * true when it held.  A deadline by the clock, not a count of tries: on a
+ * loaded TCG guest each try (a command, a transfer) may take seconds, and
+ * a wall clock set back by a test does not stretch it.  Wait for
+ * the signal of completion itself, not for an earlier one of the same
+ * operation, and give a deadline several times what the work nominally
+ * takes (docs/development.md, "Adding a test").
+ */
+#define KF_VM_WAIT(cond, secs) ({ \
+	double __end = kf_vm_now() + (secs); \
+	bool __ok; \
+	while (!(__ok = (cond)) && kf_vm_now() < __end) \
+		usleep(100 * 1000); \
+	__ok; \
+})
 
 #ifdef ASSERT_EQ
 /* In a kselftest test: run a command; fail (with its output) unless it exits 0. */
