@@ -66,6 +66,27 @@ struct kf_env {
 /* Replies are large (16 items of up to 4 KiB): one per program. */
 static struct kf_reply reply;
 
+/* Seconds on CLOCK_MONOTONIC since t0 (kf_now_ns()). */
+static inline double since(uint64_t t0)
+{
+	return (double)(kf_now_ns() - t0) / 1e9;
+}
+
+/*
+ * Evaluate cond every 10 ms until it holds or secs have passed on
+ * CLOCK_MONOTONIC; true when it held.  A deadline by the clock, not a
+ * count of tries that assumes each is quick: CI runs these on a loaded
+ * machine.  Wait for the completion signal itself, with several times
+ * the nominal time (docs/development.md, "Adding a test").
+ */
+#define KF_WAIT(cond, secs) ({ \
+	uint64_t __t0 = kf_now_ns(); \
+	bool __ok; \
+	while (!(__ok = (cond)) && since(__t0) < (secs)) \
+		usleep(10000); \
+	__ok; \
+})
+
 /*
  * Which store the tests run on.  selftests/run-all runs every test of
  * tools/tests/ twice: on SQLite files, and with KEYFERRY_TEST_PG set to
@@ -345,10 +366,11 @@ static inline uint16_t start_repo_process(const char *db,
 	if (pipe(p))
 		return 0;
 	*pid = fork_repo(db, keys, n_keys, 0, p);
+	/* our write end closed first: a child that failed is an end of file */
+	close(p[1]);
 	if (*pid < 0 || read(p[0], &port, sizeof(port)) != sizeof(port))
 		port = 0;
 	close(p[0]);
-	close(p[1]);
 	return port;
 }
 

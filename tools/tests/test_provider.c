@@ -523,17 +523,26 @@ TEST_F(prov, provider_cannot_read_or_mint)
 	kf_wipe(mine, sizeof(mine));
 }
 
-/* Fetch through the provider until the status is not ok, or secs pass. */
-static int until_refused(struct kf_client *c, const struct pv *v,
-			 const char *item, double secs, double *took)
+/*
+ * Fetch through the provider every 100 ms until it answers REVOKED, or
+ * secs pass (by the clock); in *last_ok when the last transfer it served
+ * was sent, in *took when REVOKED came, both in seconds after t0.  An
+ * "internal error" (its copy older than its bound, the syncer being late
+ * on a loaded machine) refuses too, and the polling goes on.
+ */
+static int until_revoked(struct kf_client *c, const struct pv *v, const char *item,
+			 uint64_t t0, double secs, double *last_ok, double *took)
 {
-	uint64_t t0 = kf_now_ns();
+	double sent;
 	int st;
 
 	do {
+		sent = since(t0);
 		st = fetch_at(c, v, item);
-		*took = (double)(kf_now_ns() - t0) / 1e9;
-		if (st != KF_STATUS_OK)
+		*took = since(t0);
+		if (st == KF_STATUS_OK)
+			*last_ok = sent;
+		if (st == KF_STATUS_REVOKED)
 			return st;
 		usleep(100000);
 	} while (*took < secs);
@@ -543,19 +552,27 @@ static int until_refused(struct kf_client *c, const struct pv *v,
 /*
  * A revocation at the repository reaches the provider within its bound
  * (max_stale: 4 s here, polling every second), and the provider's record
- * of the refusal reaches the repository.
+ * of the refusal reaches the repository.  The bound is on what it serves:
+ * no transfer sent more than 4 s after the revocation was committed is
+ * delivered, however slow the machine (a request's own duration is not
+ * counted, it was checked when it arrived); REVOKED may come later than
+ * that on a loaded machine (30 s).
  */
 TEST_F(prov, revocation_reaches_the_provider_within_its_bound)
 {
 	struct kf_env *e = &self->env;
-	double took = 0;
+	double last_ok = -1, took = 0;
+	uint64_t t0;
 
 	ASSERT_EQ(0, serve_host1(self, e->port, 1, 4));
 	ASSERT_EQ(KF_STATUS_OK, fetch_at(&self->host, &self->pv, "disk1"));
 	ASSERT_EQ(0, STATEMENT(e, "revoke eu host1"));
-	ASSERT_EQ(KF_STATUS_REVOKED, until_refused(&self->host, &self->pv,
-						   "disk1", 6, &took));
-	ASSERT_LE(took, 4.0);
+	t0 = kf_now_ns();
+	ASSERT_EQ(KF_STATUS_REVOKED, until_revoked(&self->host, &self->pv, "disk1", t0, 30,
+						   &last_ok, &took));
+	TH_LOG("last delivery sent %.1f s after the revocation, REVOKED after %.1f s",
+	       last_ok, took);
+	ASSERT_LE(last_ok, 4.0);
 	ASSERT_EQ(0, kf_provider_sync(self->pv.p, 10000));
 	ASSERT_LE(1, count_sql(e, "SELECT count(*) FROM audit WHERE op = "
 			       "'provider.transfer' AND subject = 'eu/host1' "
@@ -605,10 +622,14 @@ static pid_t repo_process(struct kf_env *e, uint16_t port)
 		for (;;)
 			pause();
 	}
-	if (pid < 0 || read(p[0], &c, 1) != 1)
-		pid = -1;
-	close(p[0]);
+	/* our write end closed first: a child that failed is an end of file */
 	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(p[0]);
 	return pid;
 }
 
@@ -647,6 +668,8 @@ TEST_F(prov, unreachable_repository_copy_served_until_the_bound)
 	ASSERT_EQ(0, serve_host1(self, port, 1, 3));
 	ASSERT_EQ(200, healthz(self->pv.port, body, sizeof(body)));
 
+	/* a round just done, so the copy is fresh whatever the syncer's pace */
+	ASSERT_EQ(0, kf_provider_sync(self->pv.p, 10000));
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	/* Within the bound: served from the copy. */

@@ -367,7 +367,7 @@ static pid_t fork_admin(struct kf_env *e, int pipefd[2])
 
 TEST_F(robust, kill_9_loses_no_committed_record)
 {
-	int sp[2], ap[2], fp[2], i, last = -1, answered = -1;
+	int sp[2], ap[2], fp[2], last = -1, answered = -1;
 	const char *keys[] = { self->env.key };
 	uint16_t port;
 	int64_t rows, bad, n;
@@ -379,6 +379,7 @@ TEST_F(robust, kill_9_loses_no_committed_record)
 	ASSERT_EQ(0, pipe(ap));
 	ASSERT_EQ(0, pipe(fp));
 	children[0] = fork_repo(self->env.db, keys, 1, 0, sp);
+	close(sp[1]);	/* a repository that failed to start is an end of file, not a hang */
 	ASSERT_EQ(sizeof(port), read(sp[0], &port, sizeof(port)));
 	children[1] = fork_admin(&self->env, ap);
 	children[2] = fork_fetcher(&self->host, port, "x", KF_STATUS_NOT_AVAILABLE,
@@ -386,12 +387,9 @@ TEST_F(robust, kill_9_loses_no_committed_record)
 	/* Drained as we go, so the writers never wait on a full pipe. */
 	ASSERT_EQ(0, fcntl(ap[0], F_SETFL, O_NONBLOCK));
 	ASSERT_EQ(0, fcntl(fp[0], F_SETFL, O_NONBLOCK));
-	/* Until both have done some work (bounded: a loaded machine is slow). */
-	for (i = 0; i < 500 && (answered < 50 || last < 50); i++) {
-		usleep(10000);
-		drain(ap[0], &last);
-		drain(fp[0], &answered);
-	}
+	/* Until both have done some work (60 s by the clock: a loaded machine is slow). */
+	KF_WAIT((drain(ap[0], &last), drain(fp[0], &answered), answered >= 50 && last >= 50),
+		60);
 	/* All die in the middle of whatever they are writing. */
 	reap_children();
 	close(ap[1]);

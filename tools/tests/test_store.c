@@ -253,12 +253,15 @@ TEST_F(store, writers_in_several_processes_keep_one_chain)
 /*
  * A write transaction holds the chain: another process's change waits
  * for it and is recorded after it, never between its look-up and its
- * record.
+ * record.  Waiting is shown by order, on the one CLOCK_MONOTONIC of both
+ * processes: the child's change, begun while the parent holds the
+ * transaction, ends only after the parent began to end it (a wall-clock
+ * minimum for the wait failed whenever the child was slow to wake).
  */
 TEST_F(store, a_write_transaction_holds_the_chain)
 {
 	struct kf_store *other;
-	int64_t t0, waited;
+	uint64_t t0, t_end, t_done;
 	int p[2], ready[2], status;
 	char c = 0;
 	pid_t pid;
@@ -275,22 +278,32 @@ TEST_F(store, a_write_transaction_holds_the_chain)
 		/* Connected; now until the parent holds its transaction. */
 		if (write(ready[1], &c, 1) != 1 || read(p[0], &c, 1) != 1)
 			_exit(1);
-		t0 = (int64_t)kf_now_ns();
+		/* when the change began, then when it was done */
+		t0 = kf_now_ns();
+		if (write(ready[1], &t0, sizeof(t0)) != sizeof(t0))
+			_exit(1);
 		if (kf_store_region_add(other, "later"))
 			_exit(2);
-		waited = ((int64_t)kf_now_ns() - t0) / 1000000;
-		_exit(waited >= 250 ? 0 : 3);
+		t_done = kf_now_ns();
+		_exit(write(ready[1], &t_done, sizeof(t_done)) == sizeof(t_done) ? 0 : 1);
 	}
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, kf_store_write_begin(self->st));
 	ASSERT_EQ(1, write(p[1], &c, 1));
+	/* the child's change has begun: give it time to reach the lock */
+	ASSERT_EQ(sizeof(t0), read(ready[0], &t0, sizeof(t0)));
 	usleep(400000);
 	ASSERT_EQ(0, kf_store_audit_in(self->st, "transfer", "first", "ok",
 				       NULL));
+	t_end = kf_now_ns();
 	ASSERT_EQ(0, kf_store_write_end(self->st, 0));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(sizeof(t_done), read(ready[0], &t_done, sizeof(t_done)));
+	TH_LOG("the other process's change took %.0f ms",
+	       (double)(t_done - t0) / 1e6);
+	ASSERT_LE(t_end, t_done);
 	ASSERT_EQ(2, raw_count_on(self->db, "SELECT seq FROM audit"
 				  " WHERE subject = 'first'"));
 	ASSERT_EQ(3, raw_count_on(self->db, "SELECT seq FROM audit"
