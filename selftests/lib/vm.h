@@ -55,8 +55,9 @@ bool kf_vm_file_says(const char *path, char *out, size_t cap, const char *what, 
 double kf_vm_now(void);
 
 /*
- * Evaluate cond until it holds or secs have passed on CLOCK_MONOTONIC;
- * true when it held.  A deadline by the clock, not a count of tries: on a
+ * Evaluate cond every 250 ms (a try is often a command: polling faster
+ * takes the CPU from what is awaited) until it holds or secs have passed
+ * on CLOCK_MONOTONIC; true when it held.  A deadline by the clock, not a count of tries: on a
  * loaded TCG guest each try (a command, a transfer) may take seconds, and
  * a wall clock set back by a test does not stretch it.  Wait for
  * the signal of completion itself, not for an earlier one of the same
@@ -67,7 +68,7 @@ double kf_vm_now(void);
 	double __end = kf_vm_now() + (secs); \
 	bool __ok; \
 	while (!(__ok = (cond)) && kf_vm_now() < __end) \
-		usleep(100 * 1000); \
+		usleep(250 * 1000); \
 	__ok; \
 })
 
