@@ -370,9 +370,9 @@ TEST_F_TIMEOUT(life, transfers_keys_and_leases_end_on_time, 480)
 	EXPECT_EQ(0, describe(k_lgr, buf, sizeof(buf))) TH_LOG("%s", buf);
 	EXPECT_EQ(0, describe(k_lr, buf, sizeof(buf))) TH_LOG("%s", buf);
 	EXPECT_EQ(0, dm_load(self->dev, "keyferry:ops:lease-renewed"));
-	TH_LOG("the renewed key was checked live at least %.1f s after the old one's lease ended, %.1f s"
-	       " before its own could", kf_vm_now() - t_begun - KEYFERRY_TRANSFER_TIMEOUT_SECS,
-	       t_renew + 59 - kf_vm_now());
+	TH_LOG("the renewed key was live at least %.1f s after the old one's lease ended,"
+	       " %.1f s before its own could end",
+	       kf_vm_now() - t_begun - KEYFERRY_TRANSFER_TIMEOUT_SECS, t_renew + 59 - kf_vm_now());
 	dist_events_poll(&ev, 1000);
 	EXPECT_EQ(NULL, dist_event_find(&ev, KEYFERRY_EVENT_REVOKED, 0, k_lr));
 
