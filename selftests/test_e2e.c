@@ -465,15 +465,15 @@ TEST_F_TIMEOUT(e2e, revoked_host_volume_closes_within_one_renewal_period, 600)
 {
 	char out[16384];
 	struct timespec t0, t1;
+	int i, renewed;
 	double took;
-	int i;
 
 	ASSERT_EQ(0, seal_and_store("disk-data", "logon", 64, "--timeout 15"));
 	RUN_OK(out, "printf 'repository = " URL "\nitem = disk-data\nkeyring = session\n"
 	       "renew_margin = 10\nretry_min = 1\nteardown = disk-data dm-crypt kf-rv\n' > "
 	       DIR "/kf.conf && (keyferry daemon --config " DIR "/kf.conf > " DIR
 	       "/daemon.log 2>&1 & echo $! > " DIR "/daemon.pid)");
-	ASSERT_TRUE(log_says(out, sizeof(out), "installed disk-data", 1, 20));
+	ASSERT_TRUE(log_says(out, sizeof(out), "installed disk-data", 1, 60));
 	RUN_OK(out, "modprobe loop 2>/dev/null; modprobe dm-crypt 2>/dev/null;"
 	       " dd if=/dev/zero of=" DIR "/rv.img bs=1M count=16 2>/dev/null &&"
 	       " losetup /dev/loop0 " DIR "/rv.img && echo '0 32768 crypt aes-xts-plain64"
@@ -483,30 +483,45 @@ TEST_F_TIMEOUT(e2e, revoked_host_volume_closes_within_one_renewal_period, 600)
 	       " cat /mnt/e2e/report.txt 2>&1");
 	EXPECT_STREQ("quarterly numbers: up\n", out);
 	/* Renewals go on while the host is valid. */
-	ASSERT_TRUE(log_says(out, sizeof(out), "installed disk-data", 2, 20));
+	ASSERT_TRUE(log_says(out, sizeof(out), "installed disk-data", 2, 60));
+	RUN_OK(out, "cat " DIR "/daemon.log");
+	renewed = kf_vm_count_in(out, "installed disk-data");
 	RUN_OK(out, ADMIN "prepare revoke lab host1 --reason stolen" SIGN2 "--submit 2>&1");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < 100; i++) {
-		kf_vm_run(out, sizeof(out), "dmsetup table kf-rv 2>&1");
-		if (!strcmp(out, "0 32768 error \n"))
-			break;
-		usleep(200 * 1000);
-	}
+	/*
+	 * The daemon logs the teardown after the error table, the dropped
+	 * page cache and the deferred remove, then "nothing more is fetched":
+	 * wait for that last line, not for an earlier sign of the teardown.
+	 */
+	ASSERT_TRUE(log_says(out, sizeof(out), "nothing more is fetched", 1, 90));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	TH_LOG("volume closed %.1f s after the revocation", took);
-	EXPECT_STREQ("0 32768 error \n", out);
-	EXPECT_GT(5.0 + 5.0, took);
-	EXPECT_NE(0, kf_vm_run(out, sizeof(out), "cat /mnt/e2e/report.txt 2>&1"));
-	EXPECT_NE(NULL, strstr(out, "error"));
-	RUN_OK(out, "cat " DIR "/daemon.log");
+	TH_LOG("volume closed %.1f s after the revocation (renewal period 5 s)", took);
 	EXPECT_NE(NULL, strstr(out, "teardown disk-data (this entity is revoked): dm-crypt kf-rv:"
 			       " key wiped, crypt table destroyed, still open: removed at its last"
 			       " close"));
-	EXPECT_NE(NULL, strstr(out, "nothing more is fetched"));
-	/* The name goes with the last user; the daemon stays, fetching nothing. */
-	RUN_OK(out, "umount /mnt/e2e; sleep 0.2; dmsetup info kf-rv 2>&1; true");
+	/*
+	 * Within one renewal period: no renewal succeeded after the one that
+	 * may have been under way when the revocation was submitted.  The
+	 * order is the property; the clock only says that a slow machine did
+	 * not wait for anything like the key's own end.
+	 */
+	EXPECT_GE(renewed + 1, kf_vm_count_in(out, "installed disk-data")) TH_LOG("%s", out);
+	EXPECT_GT(60.0, took);
+	RUN_OK(out, "dmsetup table kf-rv 2>&1");
+	EXPECT_STREQ("0 32768 error \n", out);
+	EXPECT_NE(0, kf_vm_run(out, sizeof(out), "cat /mnt/e2e/report.txt 2>&1"));
+	EXPECT_NE(NULL, strstr(out, "error"));
+	/* The name goes with the last user (dm's deferred remove is a work item). */
+	RUN_OK(out, "umount /mnt/e2e");
+	for (i = 0; i < 120; i++) {
+		kf_vm_run(out, sizeof(out), "dmsetup info kf-rv 2>&1");
+		if (strstr(out, "not exist"))
+			break;
+		usleep(250 * 1000);
+	}
 	EXPECT_NE(NULL, strstr(out, "not exist"));
+	/* The daemon stays, fetching nothing. */
 	RUN_OK(out, "kill -0 $(cat " DIR "/daemon.pid) && kill $(cat " DIR "/daemon.pid)");
 }
 

@@ -195,6 +195,9 @@ int kf_provider_main(int argc, char **argv)
 	kf_info("%s serving on %s:%u", cfg.relay ? "relay" : "secure provider",
 		cfg.server.bind_addr ? cfg.server.bind_addr : "127.0.0.1",
 		(unsigned int)kf_provider_port(p));
+	if (kf_provider_metrics_port(p))
+		kf_info("metrics on port %u",
+			(unsigned int)kf_provider_metrics_port(p));
 	fflush(stderr);
 	kf_signals_wait(&set);
 	kf_provider_stop(p);

@@ -148,6 +148,11 @@ uint16_t kf_provider_port(const struct kf_provider *p)
 	return kf_repo_port(p->server);
 }
 
+uint16_t kf_provider_metrics_port(const struct kf_provider *p)
+{
+	return kf_repo_metrics_port(p->server);
+}
+
 void kf_provider_kick(struct kf_provider *p)
 {
 	kf_syncer_kick(&p->sync);

@@ -51,6 +51,7 @@ struct kf_provider;
 int kf_provider_start(struct kf_provider **out,
 		      const struct kf_provider_config *cfg);
 uint16_t kf_provider_port(const struct kf_provider *p);
+uint16_t kf_provider_metrics_port(const struct kf_provider *p);	/* 0: none */
 /* Wake the synchroniser for a round now (enrollments do it). */
 void kf_provider_kick(struct kf_provider *p);
 /* Run a round now and wait for it: 0 when it succeeded, else why. */

@@ -7,7 +7,10 @@
  * transfer's transaction; this table only ever lags it (an entry is
  * written after that transaction commits), so refusing on it is never
  * wrong, and forgetting an entry costs one database look-up, not
- * safety.
+ * safety.  An entry also holds the entity's id, which spares a known
+ * entity's fetch the read before its transaction (transfer.c); the
+ * transaction reads the row by id and Kei-pub together, so an entry that
+ * outlived its entity finds nothing.
  *
  * Bounded: FR_SETS sets of FR_WAYS entries (65536 entries, 3 MiB), a set
  * chosen by a keyed hash of Kei-pub so that nobody can aim many keys at
@@ -27,6 +30,7 @@
 struct fr_entry {
 	uint8_t kei[KF_KEY_SIZE];
 	uint8_t ts[KF_TIMESTAMP_SIZE];
+	int64_t entity_id;
 	bool used;
 };
 
@@ -91,7 +95,8 @@ static struct fr_entry *find(struct fr_set *s, const uint8_t kei[KF_KEY_SIZE])
 
 bool kf_freshness_replayed(struct kf_freshness *f,
 			   const uint8_t kei[KF_KEY_SIZE],
-			   const uint8_t ts[KF_TIMESTAMP_SIZE])
+			   const uint8_t ts[KF_TIMESTAMP_SIZE],
+			   int64_t *entity_id)
 {
 	unsigned int n = set_of(f, kei);
 	pthread_mutex_t *lock = &f->lock[n % FR_STRIPES];
@@ -101,13 +106,15 @@ bool kf_freshness_replayed(struct kf_freshness *f,
 	pthread_mutex_lock(lock);
 	e = find(&f->set[n], kei);
 	replayed = e && kf_tai64n_compare(ts, e->ts) <= 0;
+	*entity_id = e ? e->entity_id : 0;
 	pthread_mutex_unlock(lock);
 	return replayed;
 }
 
 void kf_freshness_accepted(struct kf_freshness *f,
 			   const uint8_t kei[KF_KEY_SIZE],
-			   const uint8_t ts[KF_TIMESTAMP_SIZE])
+			   const uint8_t ts[KF_TIMESTAMP_SIZE],
+			   int64_t entity_id)
 {
 	unsigned int n = set_of(f, kei);
 	pthread_mutex_t *lock = &f->lock[n % FR_STRIPES];
@@ -123,6 +130,7 @@ void kf_freshness_accepted(struct kf_freshness *f,
 		memset(e->ts, 0, KF_TIMESTAMP_SIZE);
 		e->used = true;
 	}
+	e->entity_id = entity_id;
 	/* Two transfers of one entity may commit in either order. */
 	if (kf_tai64n_compare(ts, e->ts) > 0)
 		memcpy(e->ts, ts, KF_TIMESTAMP_SIZE);

@@ -154,18 +154,22 @@ bool kf_ratelimit_take(struct kf_ratelimit *rl, int64_t entity, int64_t ds,
 
 /*
  * Freshness of message 1 in memory (freshness.c): the greatest timestamp
- * accepted per Kei-pub, bounded, behind the durable one in the store.
+ * accepted per Kei-pub, and the entity's id, bounded, behind the durable
+ * ones in the store.
  */
 struct kf_freshness *kf_freshness_new(void);
 void kf_freshness_free(struct kf_freshness *f);
-/* true when ts is not greater than the one remembered for kei */
+/* true when ts is not greater than the one remembered for kei; else
+ * *entity_id is the entity's id if kei is remembered, 0 if not. */
 bool kf_freshness_replayed(struct kf_freshness *f,
 			   const uint8_t kei[KF_KEY_SIZE],
-			   const uint8_t ts[KF_TIMESTAMP_SIZE]);
-/* Remember ts for kei, once the store has committed it. */
+			   const uint8_t ts[KF_TIMESTAMP_SIZE],
+			   int64_t *entity_id);
+/* Remember ts and the entity for kei, once the store has committed ts. */
 void kf_freshness_accepted(struct kf_freshness *f,
 			   const uint8_t kei[KF_KEY_SIZE],
-			   const uint8_t ts[KF_TIMESTAMP_SIZE]);
+			   const uint8_t ts[KF_TIMESTAMP_SIZE],
+			   int64_t entity_id);
 
 /* Metrics (metrics.c): lock-free counters, Prometheus text. */
 /* A status as a metric label and audit result: "ok", "revoked", ... */

@@ -89,30 +89,6 @@ static void not_available(const char *item, const char *reason)
 }
 
 /*
- * Freshness (docs/protocol.md section 3.3): the first write of the
- * transaction, and none if the timestamp is not newer than the entity's
- * last accepted one.  A known entity's message counts, whatever its
- * state: replaying a revoked host's request must not make us decide
- * again.
- */
-static int check_fresh(struct kf_store *st)
-{
-	int ret = kf_store_entity_accept_timestamp(st, w.e.id,
-						   w.rq.timestamp);
-
-	if (ret == -ESTALE) {
-		w.replayed = true;
-		return -1;
-	}
-	if (ret) {
-		refuse(KF_STATUS_INTERNAL, "%s", "store unavailable");
-		return -1;
-	}
-	w.ts_accepted = true;
-	return 0;
-}
-
-/*
  * A secure provider decides only on a recent enough copy of the
  * repository's rows (docs/operations.md section 11); past its bound it
  * refuses everyone, before any look-up.
@@ -132,27 +108,43 @@ static int copy_stale(struct kf_repo *r, const uint8_t *kei)
 	return -1;
 }
 
-/* The entity's own state: known, fresh, not revoked, valid now. */
+/*
+ * The entity's own state: known, fresh, not revoked, valid now.  w.e holds
+ * the row fetch() read before the transaction; freshness (docs/protocol.md
+ * section 3.3) is the transaction's first write, and the same statement
+ * reads the row again under the write lock, so that a revocation is
+ * either before this decision or after it.  A known entity's message
+ * counts, whatever its state: replaying a revoked host's request must not
+ * make us decide again.  A replay writes nothing.
+ */
 static int check_entity(struct kf_store *st, const uint8_t *kei, int64_t now)
 {
 	char kid[2 * KF_KID_SIZE + 1];
 	uint8_t k[KF_KID_SIZE];
-	int ret = kf_store_entity_by_kei(st, kei, &w.e);
+	int ret = kf_store_entity_accept(st, w.e.id, kei, w.rq.timestamp, &w.e);
 
-	if (ret == -ENOENT) {
+	/* By name once a row was read (here or before, by fetch()). */
+	if (w.e.name[0] && ret != -ENOENT) {
+		snprintf(w.subject, sizeof(w.subject), "%s/%s", w.e.region,
+			 w.e.name);
+	} else {
 		kf_kid(kei, k);
 		kf_hex(kid, k, sizeof(k));
 		snprintf(w.subject, sizeof(w.subject), "kei:%s", kid);
+	}
+	if (ret == -ENOENT) {
 		refuse(KF_STATUS_UNKNOWN_ENTITY, "%s", "unknown entity");
+		return -1;
+	}
+	if (ret == -ESTALE) {
+		w.replayed = true;
 		return -1;
 	}
 	if (ret) {
 		refuse(KF_STATUS_INTERNAL, "%s", "store unavailable");
 		return -1;
 	}
-	snprintf(w.subject, sizeof(w.subject), "%s/%s", w.e.region, w.e.name);
-	if (check_fresh(st))
-		return -1;
+	w.ts_accepted = true;
 	if (w.e.state == KF_ENTITY_REVOKED) {
 		refuse(KF_STATUS_REVOKED, "entity %s is revoked", w.e.name);
 		return -1;
@@ -372,7 +364,7 @@ static void audit(struct kf_repo *r, struct kf_store *st, const uint8_t *kei)
 	}
 	/* Committed: the table in memory may take the timestamp now. */
 	if (w.ts_accepted)
-		kf_freshness_accepted(r->fresh, kei, w.rq.timestamp);
+		kf_freshness_accepted(r->fresh, kei, w.rq.timestamp, w.e.id);
 }
 
 /*
@@ -381,15 +373,24 @@ static void audit(struct kf_repo *r, struct kf_store *st, const uint8_t *kei)
  * the audit record of the decision are then done in a write transaction
  * (a batch's, batch.c), in which its state is read again and its
  * timestamp checked and stored.  A replay this process has already seen
- * is refused without touching the database at all.
+ * is refused without touching the database at all, and an entity whose
+ * fetch this process has committed before goes straight to the
+ * transaction (its id remembered with its timestamp, freshness.c).
  */
 static void fetch(struct kf_repo *r, const uint8_t *kei)
 {
 	struct kf_store *rs;
+	int64_t known;
 	int ret;
 
-	if (kf_freshness_replayed(r->fresh, kei, w.rq.timestamp)) {
+	if (kf_freshness_replayed(r->fresh, kei, w.rq.timestamp, &known)) {
 		w.replayed = true;
+		return;
+	}
+	if (known) {
+		memset(&w.e, 0, sizeof(w.e));
+		w.e.id = known;
+		audit(r, r->writer, kei);
 		return;
 	}
 	rs = kf_repo_store(r);

@@ -159,7 +159,10 @@ struct kf_driver {
 	const void *(*col_value)(struct kf_stmt *s, int col, size_t *len);
 	int64_t (*changes)(struct kf_store *st);
 	int (*exec)(struct kf_store *st, const char *sql);
-	/* Take the write lock (see kf_tx_begin()), commit, roll back. */
+	/* Take the write lock (see kf_tx_begin()), commit, roll back.
+	 * begin() may also read the audit chain's head under the lock,
+	 * setting head_seq, head_hash and head_known (pg.c: the same
+	 * round trip); else audit.c reads it at the first append. */
 	int (*begin)(struct kf_store *st);
 	int (*commit)(struct kf_store *st);
 	void (*rollback)(struct kf_store *st);

@@ -168,13 +168,23 @@ int64_t kf_store_entity_count(struct kf_store *st)
 	return n;
 }
 
-int kf_store_entity_accept_timestamp(struct kf_store *st, int64_t entity_id,
-				     const uint8_t ts[KF_TIMESTAMP_SIZE])
+int kf_store_entity_accept(struct kf_store *st, int64_t entity_id,
+			   const uint8_t kei_pub[KF_KEY_SIZE],
+			   const uint8_t ts[KF_TIMESTAMP_SIZE],
+			   struct kf_entity *e)
 {
-	/* Blobs compare with memcmp(), and TAI64N is big-endian. */
+	/* Blobs compare with memcmp(), and TAI64N is big-endian.  The
+	 * columns are ENTITY_COLS's, the region's name by a subquery, since
+	 * RETURNING sees only the updated table. */
 	static const char sql[] =
 		"UPDATE entities SET last_timestamp = ?2 WHERE id = ?1 AND"
-		" (last_timestamp IS NULL OR last_timestamp < ?2)";
+		" kei_pub = ?3 AND (last_timestamp IS NULL OR last_timestamp < ?2)"
+		" RETURNING id, region_id,"
+		" (SELECT r.name FROM regions r WHERE r.id = entities.region_id),"
+		" name, kei_pub, kec_pub, state, enrolled, revoked, valid_from,"
+		" not_after, cert_serial";
+	static const char exists[] =
+		"SELECT 1 FROM entities WHERE id = ?1 AND kei_pub = ?2";
 	struct kf_stmt *s = kf_sql(st, sql);
 	int ret;
 
@@ -182,10 +192,21 @@ int kf_store_entity_accept_timestamp(struct kf_store *st, int64_t entity_id,
 		return -EIO;
 	kf_bind_int64(s, 1, entity_id);
 	kf_bind_blob(s, 2, ts, KF_TIMESTAMP_SIZE);
-	ret = kf_sql_done(st, s);
-	if (!ret && kf_changes(st) != 1)
-		ret = -ESTALE;
-	return ret;
+	kf_bind_blob(s, 3, kei_pub, KF_KEY_SIZE);
+	ret = entity_one(st, s, e);
+	if (ret != -ENOENT)
+		return ret;
+	/* No row updated: a replay, or (rarely) an entity that went. */
+	s = kf_sql(st, exists);
+	if (!s)
+		return -EIO;
+	kf_bind_int64(s, 1, entity_id);
+	kf_bind_blob(s, 2, kei_pub, KF_KEY_SIZE);
+	ret = kf_step(s);
+	kf_reset(s);
+	if (ret == KF_ROW)
+		return -ESTALE;
+	return ret == KF_DONE ? -ENOENT : ret;
 }
 
 /* ---- what statements do to entities (submit.c) --------------------------- */

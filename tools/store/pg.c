@@ -356,20 +356,71 @@ static int pg_exec(struct kf_store *st, const char *sql)
 
 static void pg_rollback(struct kf_store *st);
 
-/* Begin with the chain's lock (see the header comment); one round trip. */
-static int pg_begin(struct kf_store *st)
+/*
+ * The chain's head, from the last result of pg_begin()'s query (text
+ * format): the last record's seq and hash, or 0 and zeroes for an empty
+ * log, as audit.c would read it.
+ */
+static int head_from(struct kf_store *st, PGresult *res)
+{
+	unsigned char *hash;
+	size_t len;
+
+	st->head_seq = 0;
+	memset(st->head_hash, 0, sizeof(st->head_hash));
+	if (PQntuples(res) == 0)
+		goto known;
+	if (PQnfields(res) != 2)
+		return -EIO;
+	st->head_seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	hash = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1),
+			       &len);
+	if (!hash)
+		return -ENOMEM;
+	/* A wrong-sized hash stays zero, as audit.c reads it: the chain
+	 * breaks at the next record, which verification shows. */
+	if (len == sizeof(st->head_hash))
+		memcpy(st->head_hash, hash, len);
+	PQfreemem(hash);
+known:
+	st->head_known = true;
+	return 0;
+}
+
+/*
+ * Begin with the chain's lock (see the header comment), then read the
+ * chain's head: three statements, one round trip.  Each statement of a
+ * simple query takes its own snapshot (READ COMMITTED), so the head is
+ * read once the lock is ours, and no other writer can move it before we
+ * commit; audit.c takes it from here instead of asking again.
+ */
+static int begin_query(struct kf_store *st)
 {
 	static const char sql[] =
-		"BEGIN; SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE";
+		"BEGIN; SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE;"
+		" SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+	PGresult *res = PQexec(pg_of(st)->conn, sql);
+	int ret;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ret = pg_err(st, res, "BEGIN");
+	else
+		ret = head_from(st, res);
+	PQclear(res);
+	return ret;
+}
+
+static int pg_begin(struct kf_store *st)
+{
 	int ret = pg_ready(st);
 
 	if (ret)
 		return ret;
-	ret = run(st, sql);
+	ret = begin_query(st);
 	/* A connection that died while idle: once more, on a new one. */
 	if (ret == -EIO && PQstatus(pg_of(st)->conn) == CONNECTION_BAD &&
 	    !pg_ready(st))
-		ret = run(st, sql);
+		ret = begin_query(st);
 	if (ret)
 		pg_rollback(st);
 	return ret;

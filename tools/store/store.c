@@ -324,13 +324,15 @@ int kf_tx_begin(struct kf_store *st)
 	int ret;
 
 	write_lock();
+	/* A driver that reads the chain's head with its lock says so. */
+	st->head_known = false;
 	ret = st->drv->begin(st);
 	if (ret) {
+		st->head_known = false;
 		write_unlock();
 		return ret;
 	}
 	st->in_tx = true;
-	st->head_known = false;
 	return 0;
 }
 

@@ -118,11 +118,17 @@ int64_t kf_store_entity_count(struct kf_store *st);	/* active; <0 error */
  * Freshness of a fetch (docs/protocol.md section 3.3): accept ts as the
  * entity's last request timestamp if it is greater than the one stored,
  * in one statement (compare and update together, so that repositories
- * sharing the database agree).  Inside the transfer's write transaction.
- * -ESTALE, and nothing written, when it is not greater: a replay.
+ * sharing the database agree), which also returns the entity's row as it
+ * is now, under the transaction's write lock: one round trip for both.
+ * The entity is named by its id and its Kei-pub together (an id a caller
+ * remembered may have gone).  Inside the transfer's write transaction.
+ * -ESTALE, and nothing written, when ts is not greater (a replay);
+ * -ENOENT when there is no such entity.
  */
-int kf_store_entity_accept_timestamp(struct kf_store *st, int64_t entity_id,
-				     const uint8_t ts[KF_TIMESTAMP_SIZE]);
+int kf_store_entity_accept(struct kf_store *st, int64_t entity_id,
+			   const uint8_t kei_pub[KF_KEY_SIZE],
+			   const uint8_t ts[KF_TIMESTAMP_SIZE],
+			   struct kf_entity *e);
 
 /* ---- groups (authority groups) ---------------------------------------- */
 int kf_store_group_add(struct kf_store *st, const char *region,

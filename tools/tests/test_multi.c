@@ -116,6 +116,27 @@ TEST_F(multi, a_host_fails_over_and_a_revocation_reaches_both)
 }
 
 /*
+ * B has served the host, so it remembers the host's entity (its id, with
+ * the timestamp: tools/repo/freshness.c) and takes its next fetch
+ * straight to the transaction.  A revocation through A still reaches B at
+ * that next fetch: the transaction reads the entity's row again.
+ */
+TEST_F(multi, a_revocation_through_one_reaches_the_other_that_knows_the_host)
+{
+	ASSERT_EQ(KF_STATUS_OK, fetch_at(&self->host, self->port_a, "disk1"));
+	ASSERT_EQ(KF_STATUS_OK, fetch_at(&self->host, self->port_b, "disk1"));
+	ASSERT_EQ(KF_STATUS_OK, fetch_at(&self->host, self->port_b, "disk1"));
+	snprintf(self->env.url, sizeof(self->env.url), "http://127.0.0.1:%u",
+		 (unsigned int)self->port_a);
+	ASSERT_EQ(0, STATEMENT(&self->env, "revoke eu host1 --reason x"));
+	ASSERT_EQ(KF_STATUS_REVOKED, fetch_at(&self->host, self->port_b,
+					      "disk1"));
+	ASSERT_EQ(KF_STATUS_REVOKED, fetch_at(&self->host, self->port_a,
+					      "disk1"));
+	ASSERT_EQ(0, ADMIN(&self->env, "audit verify"));
+}
+
+/*
  * A host of its own, enrolled through the repository at e->port, with a
  * disk1 sealed to it.  Concurrent load comes from several hosts: one
  * host's transfers carry increasing timestamps, and a repository refuses
