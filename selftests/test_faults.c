@@ -32,7 +32,9 @@
  * keys" (a rollback must link back the keys the install displaced: about
  * 170 faults, 15 s on the debug kernel); make fuzz (kf.fuzz=long) sweeps
  * every allocation of every path.  kf.fault_path=N sweeps the Nth scenario below only (to
- * replay one finding: KEYFERRY_VM_APPEND="kf.fuzz=long kf.fault_path=7").
+ * replay one finding: KEYFERRY_VM_APPEND="kf.fuzz=long kf.fault_path=7");
+ * kf.fault_fresh=S makes ft_room's fresh identity every S seconds, not 30
+ * (a slow sweep crossing many of them, as in CI: kf.fault_fresh=2).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +91,7 @@ struct ft {
 	uint64_t seed;
 	unsigned int only;	/* kf.fault_path=N: the Nth scenario only */
 	time_t fresh;		/* when ft_room last made a new entity */
+	unsigned int fresh_secs;	/* and how often it does: kf.fault_fresh */
 	unsigned long attempts, faults, findings, limitations;
 	char finding[4][1024];
 	char limitation[512];
@@ -474,7 +477,7 @@ static int ft_room(struct ft *t)
 	if (ret || kfs_read(&s))
 		return ret ? ret : -EIO;
 	if (kfs_get(&s, "pending") > KEYFERRY_MAX_PENDING / 2 ||
-	    time(NULL) - t->fresh > KEYFERRY_TRANSFER_TIMEOUT_SECS / 2) {
+	    time(NULL) - t->fresh > t->fresh_secs) {
 		ret = kfd_entity(t->d);
 		if (!ret)
 			ret = kfd_enroll(t->d);
@@ -906,6 +909,8 @@ FIXTURE_SETUP(faults)
 	t->long_run = kf_vm_cmdline_has("kf.fuzz=long");
 	t->seed = kf_vm_cmdline("kf.fuzz_seed", 1);
 	t->only = (unsigned int)kf_vm_cmdline("kf.fault_path", 0);
+	t->fresh_secs = (unsigned int)kf_vm_cmdline("kf.fault_fresh",
+						    KEYFERRY_TRANSFER_TIMEOUT_SECS / 2);
 	ASSERT_EQ(0, kf_vm_load());
 	ASSERT_EQ(0, nlr_open(&t->s));
 	ASSERT_EQ(0, nlr_open(&t->ev));
