@@ -315,4 +315,51 @@ TEST_F(store, a_write_transaction_holds_the_chain)
 	close(ready[1]);
 }
 
+/*
+ * An audit record that cannot be written fails its whole transaction, as
+ * a transfer's batch ends it (with the first error): the records before
+ * it in the same transaction are not in either, the chain verifies, and
+ * the store's connection serves the next transaction as before (on
+ * PostgreSQL, a failed statement leaves the transaction aborted until it
+ * rolls back).  The record is refused by a trigger planted behind the
+ * store's back.
+ */
+TEST_F(store, a_record_that_fails_fails_its_transaction)
+{
+	static const char lite_trigger[] =
+		"CREATE TRIGGER planted BEFORE INSERT ON audit"
+		" WHEN NEW.subject = 'doomed'"
+		" BEGIN SELECT RAISE(ABORT, 'planted'); END";
+	static const char pg_trigger[] =
+		"CREATE FUNCTION planted() RETURNS trigger LANGUAGE plpgsql AS"
+		" $$BEGIN IF NEW.subject = 'doomed' THEN"
+		" RAISE EXCEPTION 'planted'; END IF; RETURN NEW; END$$;"
+		" CREATE TRIGGER planted BEFORE INSERT ON audit"
+		" FOR EACH ROW EXECUTE FUNCTION planted()";
+	int64_t before = audit_rows(self->st);
+	int ret;
+
+	ASSERT_LT(0, before);
+	ASSERT_EQ(0, raw_sql_on(self->db, test_pg() ? pg_trigger :
+				lite_trigger));
+	ASSERT_EQ(0, kf_store_write_begin(self->st));
+	ASSERT_EQ(0, kf_store_audit_in(self->st, "transfer", "first", "ok",
+				       NULL));
+	ret = kf_store_audit_in(self->st, "transfer", "doomed", "ok", NULL);
+	ASSERT_EQ(-EIO, ret);
+	ASSERT_EQ(-EIO, kf_store_write_end(self->st, ret));
+	ASSERT_EQ(before, audit_rows(self->st));
+	ASSERT_EQ(0, raw_count_on(self->db, "SELECT count(*) FROM audit"
+				  " WHERE subject = 'first'"));
+	/* The connection is whole: the next transactions go through. */
+	ASSERT_EQ(0, kf_store_audit(self->st, "transfer", "after", "ok", NULL));
+	ASSERT_EQ(0, kf_store_write_begin(self->st));
+	ASSERT_EQ(0, kf_store_audit_in(self->st, "transfer", "a", "ok", NULL));
+	ASSERT_EQ(0, kf_store_audit_in(self->st, "transfer", "b", "ok", NULL));
+	ASSERT_EQ(0, kf_store_write_end(self->st, 0));
+	ASSERT_EQ(before + 3, audit_rows(self->st));
+	ASSERT_EQ(before + 3, raw_count_on(self->db, "SELECT max(seq)"
+					   " FROM audit"));
+}
+
 TEST_HARNESS_MAIN
