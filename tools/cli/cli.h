@@ -2,7 +2,8 @@
 /*
  * The tools' command-line plumbing, shared by every tool and the server:
  * messages (log.c), clocks (time.c), option values (parse.c), whole files
- * (file.c), hex and JSON (text.c).  Nothing here holds state.
+ * (file.c), hex and JSON (text.c), a server's signals (signals.c) and
+ * allocator (heap.c).  Nothing here holds state.
  */
 #ifndef KF_TOOLS_CLI_H
 #define KF_TOOLS_CLI_H
@@ -60,6 +61,9 @@ int kf_write_file(const char *path, const void *buf, size_t len,
  */
 void kf_signals_block(sigset_t *set);
 int kf_signals_wait(const sigset_t *set);
+
+/* heap.c: a server's allocator settings, before any thread starts. */
+void kf_heap_for_server(void);
 
 /* text.c */
 void kf_hex(char *out, const uint8_t *in, size_t len);	/* out: 2*len+1 */

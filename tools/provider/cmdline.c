@@ -189,6 +189,7 @@ int kf_provider_main(int argc, char **argv)
 	kf_set_progname(argv[0]);
 	if (parse(argc, argv, &cfg))
 		return 2;
+	kf_heap_for_server();
 	kf_signals_block(&set);
 	if (kf_provider_start(&p, &cfg))
 		return 1;

@@ -174,6 +174,7 @@ int kf_repo_main(int argc, char **argv)
 	kf_set_progname(argv[0]);
 	if (parse(argc, argv, &cfg))
 		return 2;
+	kf_heap_for_server();
 	kf_signals_block(&set);
 	if (kf_repo_start(&r, &cfg))
 		return 1;
