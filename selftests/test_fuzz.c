@@ -228,6 +228,17 @@ static void fz_trace(struct fz *z)
 	       nlf_how_name(z->c.how), z->c.len, hex);
 }
 
+/* How deep the module's state went: the most of each gauge seen. */
+static void fz_note_reached(struct fz *z, const struct kfs *s)
+{
+	long p = kfs_get(s, "pending"), u = kfs_get(s, "unwrap_keys");
+	long t = kfs_get(s, "tracked_keys");
+
+	z->max_pending = p > z->max_pending ? p : z->max_pending;
+	z->max_unwrap = u > z->max_unwrap ? u : z->max_unwrap;
+	z->max_tracked = t > z->max_tracked ? t : z->max_tracked;
+}
+
 /* The module answers and its gauges are within bounds. */
 static void fz_alive(struct fz *z)
 {
@@ -246,9 +257,7 @@ static void fz_alive(struct fz *z)
 	    kfs_get(&s, "tfms") < 0 || p > KEYFERRY_MAX_PENDING || u > 64 ||
 	    t > 1024)
 		fz_finding(z, "a counter out of its bounds", 0);
-	z->max_pending = p > z->max_pending ? p : z->max_pending;
-	z->max_unwrap = u > z->max_unwrap ? u : z->max_unwrap;
-	z->max_tracked = t > z->max_tracked ? t : z->max_tracked;
+	fz_note_reached(z, &s);
 }
 
 /* One message: made, sent, its answer read and judged. */
@@ -279,8 +288,14 @@ static void fz_loop(struct fz *z, unsigned long n, double max_secs)
 
 	for (i = 0; i < n && fz_now() - t0 < max_secs; i++) {
 		if (z->d && i % FZ_STEP == 0) {
+			struct kfs s;
+
 			kfd_step(z->d);
 			nlr_drain(&z->ev, fz_on_reply, z->f);
+			/* what the driver built, before the fuzzer's
+			 * messages can take it down again */
+			if (!kfs_read(&s))
+				fz_note_reached(z, &s);
 		}
 		fz_one(z);
 		if (z->d && i % 250 == 249)
