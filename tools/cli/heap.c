@@ -10,7 +10,7 @@
  * a TLB shootdown of every CPU the process runs on, and the next request
  * faults the pages in again.  In a secure provider that was a tenth to
  * a quarter of its CPU per delivery (docs/performance.md, "The allocator
- * gives memory back on every request").  Keeping up to 2 MiB free at
+ * gave memory back on every request").  Keeping up to 2 MiB free at
  * the top of each arena stops it; an arena is never larger than what the
  * threads that share it once held at the same time.
  *
