@@ -22,6 +22,7 @@ import re
 
 CRYPTOMGR_LOCKUP = re.compile(r"BUG: soft lockup - CPU#\d+ stuck for \d+s! \[cryptomgr_test:\d+\]")
 BOOT_FAULT = re.compile(r"KF-BOOT-FAULT: [^\r\n]*")
+STOP = re.compile(f"{CRYPTOMGR_LOCKUP.pattern}|{BOOT_FAULT.pattern}")
 
 
 def _search(pattern, path):
@@ -38,7 +39,8 @@ def in_console(path):
     return _search(CRYPTOMGR_LOCKUP, path)
 
 
-def boot_fault(path):
-    """The console's KF-BOOT-FAULT line (a kernel fault logged before any
-    test ran), or None."""
-    return _search(BOOT_FAULT, path)
+def stop_line(path):
+    """The console's cryptomgr_test lockup line, or its KF-BOOT-FAULT line
+    (a kernel fault logged before any test ran), or None: why a guest is
+    booted again."""
+    return _search(STOP, path)
