@@ -7,7 +7,11 @@
  * stores one sealed item for each, then drives real transfers (a full
  * Noise handshake each, kept-alive HTTP connections, one per thread) for
  * a fixed time and prints deliveries/s, p50/p99 latency and the server's
- * CPU time per delivery (from /proc/PID/stat).  In the same run it times
+ * CPU time per delivery (from /proc/PID/stat), its own CPU time per
+ * delivery and the share of the machine's CPU left idle during the
+ * window with the machine's context switches per delivery (from
+ * /proc/stat: a set-up that leaves the cores idle waits for something,
+ * it is not short of CPU).  In the same run it times
  * the crypto alone: the responder's read of message 1 and write of
  * message 2, with the server's key, on one thread.
  *
@@ -80,6 +84,7 @@ struct bench {
 
 struct result {
 	double rate, p50, p99, cpu, crypto, db_cpu, up_cpu, per_commit;
+	double client_cpu, idle, switches;
 };
 
 struct worker {
@@ -338,12 +343,53 @@ static void commits(const struct bench *b, double *records, double *n)
 	}
 }
 
-static double thread_cpu(void)
+static double cpu_clock(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu(void)
+{
+	return cpu_clock(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/*
+ * The machine's CPU time so far, all cores, in clock ticks (idle: the
+ * part spent idle or waiting for I/O; all: everything, with the time the
+ * hypervisor gave to others, steal), and its context switches.  A
+ * window's idle share says whether the cores were the limit: a set-up
+ * that leaves them idle is held back by something it waits for, not by
+ * what it computes; every wait is a switch, and on a virtual machine
+ * each switch and wake-up costs the CPU of the processes that make them.
+ */
+struct machine {
+	unsigned long long idle, all, switches;
+};
+
+static void machine_read(struct machine *m)
+{
+	unsigned long long v[8] = { 0 };
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8) {
+			for (i = 0; i < 8; i++)
+				m->all += v[i];
+			m->idle = v[3] + v[4];
+		}
+		sscanf(line, "ctxt %llu", &m->switches);
+	}
+	fclose(f);
 }
 
 /*
@@ -401,6 +447,8 @@ static void print(const struct bench *b, const char *label,
 		printf("  repo CPU %6.1f us/delivery", r->up_cpu);
 	if (b->n_metrics_ports)
 		printf("  records/commit %.1f", r->per_commit);
+	printf("  client CPU %6.1f us/delivery  idle %4.1f%%  switches %5.1f/delivery",
+	       r->client_cpu, r->idle, r->switches);
 	printf("  errors %lu\n", errors);
 	fflush(stdout);
 }
@@ -411,7 +459,8 @@ static int run(struct bench *b, struct result *res)
 	pthread_t th[MAX_THREADS];
 	uint64_t *all, total = 0, t0, t1;
 	double cpu0, cpu1, db0, db1, up0 = 0, up1 = 0, secs;
-	double rec0, rec1, com0, com1;
+	double rec0, rec1, com0, com1, self0, self1;
+	struct machine m0, m1;
 	unsigned int i;
 
 	b->stop = 0;
@@ -425,9 +474,13 @@ static int run(struct bench *b, struct result *res)
 	db0 = cluster_cpu(b->db_pid);
 	if (b->upstream_pid)
 		up0 = proc_cpu(b->upstream_pid);
+	self0 = cpu_clock(CLOCK_PROCESS_CPUTIME_ID);
+	machine_read(&m0);
 	t0 = kf_now_ns();
 	usleep((useconds_t)(b->duration * 1e6));
 	b->stop = 1;
+	machine_read(&m1);
+	self1 = cpu_clock(CLOCK_PROCESS_CPUTIME_ID);
 	cpu1 = servers_cpu(b);
 	db1 = cluster_cpu(b->db_pid);
 	if (b->upstream_pid)
@@ -458,6 +511,10 @@ static int run(struct bench *b, struct result *res)
 	res->db_cpu = (db1 - db0) / (double)total * 1e6;
 	res->up_cpu = (up1 - up0) / (double)total * 1e6;
 	res->per_commit = com1 > com0 ? (rec1 - rec0) / (com1 - com0) : 0;
+	res->client_cpu = (self1 - self0) / (double)total * 1e6;
+	res->idle = m1.all > m0.all ? 100.0 * (double)(m1.idle - m0.idle) /
+				      (double)(m1.all - m0.all) : 0;
+	res->switches = (double)(m1.switches - m0.switches) / (double)total;
 	res->crypto = crypto_cost(b) * 1e6;
 	free(all);
 	return 0;

@@ -562,6 +562,97 @@ TEST_F(tools, the_server_binary_serves_and_stops_on_sigterm)
 	close(fd);
 }
 
+/*
+ * A field of a line of `make bench`'s medians: the number after key
+ * ("server CPU"), or before it when before is set ("deliveries/s");
+ * -1 when the line has no such field.
+ */
+static double bench_field(const char *line, const char *key, bool before)
+{
+	const char *at = strstr(line, key);
+	const char *p;
+
+	if (!at)
+		return -1;
+	if (!before)
+		return strtod(at + strlen(key), NULL);
+	for (p = at; p > line && p[-1] == ' '; p--)
+		;
+	while (p > line && p[-1] != ' ')
+		p--;
+	return strtod(p, NULL);
+}
+
+/*
+ * `make bench` end to end, shortened (one window of a second, two
+ * connections, a store of 100 items): every set-up delivers without an
+ * error and every figure of its medians is there and not zero, so that
+ * a figure that stops being measured (as the records per commit once
+ * did, printing 0.0) fails here rather than in a run nobody checks.
+ * Once, on the SQLite pass: the script starts its own PostgreSQL.
+ */
+TEST(bench_prints_every_figure)
+{
+	static const char *const setups[] = { "lite", "pg", "pga", "pg2",
+					      "prov" };
+	static const char *const always[] = { "server CPU", "crypto-only",
+		"records/commit", "client CPU", "idle", "switches" };
+	const char *top = getenv("KEYFERRY_TOP"), *bin = getenv("KEYFERRY_BIN");
+	char cmd[1024], line[1024];
+	unsigned int seen = 0, windows = 0, grown = 0, i, j;
+	bool medians = false;
+	FILE *f;
+
+	if (test_pg())
+		SKIP(return, "once, on the SQLite pass");
+	if (!top || !bin)
+		SKIP(return, "KEYFERRY_TOP and KEYFERRY_BIN unset (make check sets them)");
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && BIN='%s' BENCH_DURATION=1 BENCH_REPEAT=1 "
+		 "BENCH_CONCURRENCY=2 BENCH_ITEMS=100 BENCH_STEPS=100 "
+		 "tools/bench/run 2>&1", top, bin);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		fputs(line, stderr);
+		if (strstr(line, "errors ")) {
+			windows++;
+			EXPECT_EQ(0, bench_field(line, "errors ", false));
+		}
+		if (!strncmp(line, "== ", 3))
+			medians = !strncmp(line, "== medians", 10);
+		/* Part 2: the store grown to 100 items, each backend. */
+		if (!strncmp(line, "lite-100 ", 9) ||
+		    !strncmp(line, "pg-100 ", 7)) {
+			grown++;
+			EXPECT_LT(0, bench_field(line, "deliveries/s", true));
+		}
+		if (!medians)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(setups); i++) {
+			if (strncmp(line, setups[i], strlen(setups[i])) ||
+			    line[strlen(setups[i])] != ' ')
+				continue;
+			seen |= 1u << i;
+			EXPECT_LT(0, bench_field(line, "deliveries/s", true));
+			for (j = 0; j < ARRAY_SIZE(always); j++)
+				if (strcmp(always[j], "idle"))
+					EXPECT_LT(0, bench_field(line,
+							always[j], false));
+			EXPECT_LE(0, bench_field(line, "idle", false));
+			if (i >= 1 && i <= 3)
+				EXPECT_LT(0, bench_field(line, "db CPU", false));
+			if (i == 4)
+				EXPECT_LT(0, bench_field(line, "repo CPU", false));
+		}
+	}
+	ASSERT_EQ(0, pclose(f));
+	EXPECT_EQ((1u << ARRAY_SIZE(setups)) - 1, seen);
+	/* Part 1's five set-ups printed a window each. */
+	EXPECT_EQ(5, windows);
+	EXPECT_EQ(2, grown);
+}
+
 TEST(ratelimit_windows)
 {
 	struct kf_ratelimit *rl = kf_ratelimit_new();
