@@ -8,12 +8,10 @@
  * Noise handshake each, kept-alive HTTP connections, one per thread) for
  * a fixed time and prints deliveries/s, p50/p99 latency and the server's
  * CPU time per delivery (from /proc/PID/stat), its own CPU time per
- * delivery and the share of the machine's CPU left idle during the
- * window with the machine's context switches per delivery (from
- * /proc/stat: a set-up that leaves the cores idle waits for something,
- * it is not short of CPU).  In the same run it times
- * the crypto alone: the responder's read of message 1 and write of
- * message 2, with the server's key, on one thread.
+ * delivery, and from /proc/stat the share of the machine's CPU left idle
+ * and its context switches per delivery (machine_read()).  In the same
+ * run it times the crypto alone: the responder's read of message 1 and
+ * write of message 2, with the server's key, on one thread.
  *
  * Several repositories (--port and --server-pid repeated): thread i talks
  * to the i-th port, round robin, and the server CPU is theirs together.
