@@ -610,6 +610,7 @@ TEST(bench_prints_every_figure)
 	static const char *const positive[] = { "server CPU", "crypto-only",
 		"records/commit", "client CPU", "switches" };
 	const char *top = getenv("KEYFERRY_TOP"), *bin = getenv("KEYFERRY_BIN");
+	const char *figure;
 	char cmd[1024], line[1024];
 	unsigned int seen = 0, windows = 0, grown = 0, i, j;
 	size_t n;
@@ -630,7 +631,8 @@ TEST(bench_prints_every_figure)
 		fputs(line, stderr);
 		if (strstr(line, "errors ")) {
 			windows++;
-			EXPECT_EQ(0, bench_field(line, "errors ", false));
+			EXPECT_EQ(0, bench_field(line, "errors ", false))
+				TH_LOG("%s", line);
 		}
 		if (!strncmp(line, "== ", 3))
 			medians = !strncmp(line, "== medians", 10);
@@ -638,7 +640,8 @@ TEST(bench_prints_every_figure)
 		if (!strncmp(line, "lite-100 ", 9) ||
 		    !strncmp(line, "pg-100 ", 7)) {
 			grown++;
-			EXPECT_LT(0, bench_field(line, "deliveries/s", true));
+			EXPECT_LT(0, bench_field(line, "deliveries/s", true))
+				TH_LOG("%s", line);
 		}
 		if (!medians)
 			continue;
@@ -647,16 +650,21 @@ TEST(bench_prints_every_figure)
 			if (strncmp(line, setups[i].name, n) || line[n] != ' ')
 				continue;
 			seen |= 1u << i;
-			EXPECT_LT(0, bench_field(line, "deliveries/s", true));
-			for (j = 0; j < ARRAY_SIZE(positive); j++)
-				EXPECT_LT(0, bench_field(line, positive[j],
-							 false));
+			EXPECT_LT(0, bench_field(line, "deliveries/s", true))
+				TH_LOG("%s", line);
+			for (j = 0; j < ARRAY_SIZE(positive); j++) {
+				figure = positive[j];
+				EXPECT_LT(0, bench_field(line, figure, false))
+					TH_LOG("%s: %s", figure, line);
+			}
 			/* A share, 0 on a machine the set-up keeps busy. */
-			EXPECT_LE(0, bench_field(line, "idle", false));
+			EXPECT_LE(0, bench_field(line, "idle", false))
+				TH_LOG("%s", line);
 			if (setups[i].own)
 				EXPECT_LE(setups[i].least,
 					  bench_field(line, setups[i].own,
-						      false));
+						      false))
+					TH_LOG("%s", line);
 		}
 	}
 	ASSERT_EQ(0, pclose(f));
