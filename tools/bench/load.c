@@ -235,11 +235,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* utime + stime of a process, in seconds. */
-static double proc_cpu(int pid)
+/*
+ * utime + stime of a process, in seconds; with reaped, also the CPU of
+ * the children it has waited for (cutime + cstime).
+ */
+static double proc_cpu_of(int pid, bool reaped)
 {
 	char path[64], buf[1024], *p;
 	unsigned long ut = 0, st = 0;
+	long cut = 0, cst = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -251,9 +255,17 @@ static double proc_cpu(int pid)
 	fclose(f);
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%lu %lu", &ut, &st) != 2)
+			 "%lu %lu %ld %ld", &ut, &st, &cut, &cst) != 4)
 		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	if (!reaped)
+		cut = cst = 0;
+	return (double)(ut + st + (unsigned long)cut + (unsigned long)cst) /
+	       (double)sysconf(_SC_CLK_TCK);
+}
+
+static double proc_cpu(int pid)
+{
+	return proc_cpu_of(pid, false);
 }
 
 /* The servers' CPU together, in seconds. */
@@ -271,7 +283,13 @@ static double servers_cpu(const struct bench *b)
 	return t;
 }
 
-/* A PostgreSQL cluster's CPU: its postmaster and all its children. */
+/*
+ * A PostgreSQL cluster's CPU: its postmaster, its children, and those of
+ * its children that have exited (their time moves to the postmaster's
+ * cutime and cstime when it reaps them).  Without the last, a backend or
+ * autovacuum worker that ends within a window takes all its CPU, earlier
+ * windows' included, out of the sum: the figure could go below zero.
+ */
 static double cluster_cpu(int postmaster)
 {
 	char path[64], buf[512], *p;
@@ -299,7 +317,9 @@ static double cluster_cpu(int postmaster)
 		p = strrchr(buf, ')');
 		if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1)
 			continue;
-		if (ppid == postmaster || atoi(d->d_name) == postmaster)
+		if (atoi(d->d_name) == postmaster)
+			t += proc_cpu_of(postmaster, true);
+		else if (ppid == postmaster)
 			t += proc_cpu(atoi(d->d_name));
 	}
 	closedir(dir);
@@ -388,6 +408,24 @@ static void machine_read(struct machine *m)
 		sscanf(line, "ctxt %llu", &m->switches);
 	}
 	fclose(f);
+}
+
+/*
+ * The share of the cores' time left idle from a to b, in percent.  Idle
+ * includes iowait, a count the kernel lets go back ("will decrease in
+ * certain conditions", Documentation/filesystems/proc.rst): differences
+ * are taken signed and the share kept within 0 to 100, never an unsigned
+ * difference wrapping round to an absurd figure.
+ */
+static double idle_share(const struct machine *a, const struct machine *b)
+{
+	double all = (double)b->all - (double)a->all;
+	double idle = (double)b->idle - (double)a->idle;
+
+	if (all <= 0)
+		return 0;
+	idle = idle < 0 ? 0 : idle > all ? all : idle;
+	return 100.0 * idle / all;
 }
 
 /*
@@ -510,8 +548,7 @@ static int run(struct bench *b, struct result *res)
 	res->up_cpu = (up1 - up0) / (double)total * 1e6;
 	res->per_commit = com1 > com0 ? (rec1 - rec0) / (com1 - com0) : 0;
 	res->client_cpu = (self1 - self0) / (double)total * 1e6;
-	res->idle = m1.all > m0.all ? 100.0 * (double)(m1.idle - m0.idle) /
-				      (double)(m1.all - m0.all) : 0;
+	res->idle = idle_share(&m0, &m1);
 	res->switches = (double)(m1.switches - m0.switches) / (double)total;
 	res->crypto = crypto_cost(b) * 1e6;
 	free(all);
