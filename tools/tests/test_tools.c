@@ -591,9 +591,9 @@ static double bench_field(const char *line, const char *key, bool before)
  * did, printing 0.0) fails here rather than in a run nobody checks.
  * Once, on the SQLite pass: the script starts its own PostgreSQL.
  *
- * It takes about 18 s here, over half the harness's default 30 s for a
- * test, which killed it on a slower machine (CI): five minutes, the
- * bench's own waits for its servers (a minute each) within them.
+ * It takes about 18 s here: the harness's default limit of 30 s killed
+ * it on a slower machine (CI).  Five minutes, which also leaves room for
+ * the bench's own waits for its servers (a minute at most each).
  */
 FIXTURE(bench) {};
 FIXTURE_SETUP(bench) {}
@@ -630,10 +630,11 @@ TEST_F_TIMEOUT(bench, prints_every_figure, 300)
 	if (!top || !bin)
 		SKIP(return, "KEYFERRY_TOP and KEYFERRY_BIN unset (make check sets them)");
 	/*
-	 * Its directory in ours (make check's temporary one): a test killed
-	 * (its time out) kills the script and its servers, its process
-	 * group, but not the PostgreSQL pg_ctl started in a session of its
-	 * own; selftests/run-all stops any cluster it finds there.
+	 * The bench's directory inside ours (make check's temporary one).
+	 * When the harness kills a test whose time ran out, it kills the
+	 * test's process group: the script and its servers, but not the
+	 * PostgreSQL that pg_ctl started in a session of its own.  Here,
+	 * selftests/run-all finds that cluster and stops it.
 	 */
 	ASSERT_NE(NULL, getcwd(here, sizeof(here)));
 	snprintf(cmd, sizeof(cmd),
